@@ -62,6 +62,13 @@ fetch_ref() {
 }
 fetch_ref 15.6.0   # kolla_docker, kolla_container_facts (Zed, Docker API only)
 fetch_ref 13.8.0   # bslurp (removed after Xena)
+# 13.x modules start with "#!/usr/bin/env python", which Ansible cannot map to
+# ansible_python_interpreter; a copy with a plain shebang runs unchanged otherwise.
+if [ ! -f "$REF/kolla-ansible-13.8.0/library-py3/bslurp.py" ]; then
+    mkdir -p "$REF/kolla-ansible-13.8.0/library-py3"
+    sed '1s|^#!/usr/bin/env python$|#!/usr/bin/python3|' \
+        "$REF/kolla-ansible-13.8.0/ansible/library/bslurp.py" > "$REF/kolla-ansible-13.8.0/library-py3/bslurp.py"
+fi
 fetch_ref 22.2.0   # merge_configs as users run it today
 
 # --- Docker engine ---------------------------------------------------------
