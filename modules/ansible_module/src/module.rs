@@ -5,6 +5,7 @@ use crate::response::{Failure, Response};
 use crate::spec::ArgSpec;
 use crate::validate::{no_log_values, validate};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::io::Write;
@@ -14,7 +15,8 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub struct Module {
     name: String,
-    params: Map<String, Value>,
+    /// Always an object; kept as a Value so `parse` can deserialise by reference.
+    params: Value,
     check_mode: bool,
     diff_mode: bool,
     no_log: bool,
@@ -30,7 +32,8 @@ impl Module {
     }
     /// Every option of the spec, coerced; absent options without default are null.
     pub fn params(&self) -> &Map<String, Value> {
-        &self.params
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        self.params.as_object().unwrap_or_else(|| EMPTY.get_or_init(Map::new))
     }
     /// One option's value (null when absent).
     pub fn get(&self, name: &str) -> &Value {
@@ -38,7 +41,9 @@ impl Module {
     }
     /// Deserialises the validated options into a typed struct.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Failure> {
-        serde_json::from_value(Value::Object(self.params.clone()))
+        // Deserialising from a reference copies each value once, not the whole map twice:
+        // bslurp's content can be hundreds of MiB.
+        T::deserialize(&self.params)
             .map_err(|e| Failure::new(format!("invalid module arguments: {e}")))
     }
     /// `--check`: report what would change, change nothing.
@@ -144,7 +149,7 @@ where
     }
     let module = Module {
         name,
-        params,
+        params: Value::Object(params),
         check_mode,
         diff_mode,
         no_log,

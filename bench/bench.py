@@ -1,0 +1,311 @@
+"""Side-by-side benchmarks: our binaries, kolla-ansible's Python plugins and
+the do-nothing module floor, measured in one run, contenders alternated,
+medians and ratios. Writes BENCHMARKS.md at the repository root.
+
+Per-task cost is (playbook wall time - the same playbook with `debug` tasks) / N,
+so the playbook's fixed start-up cancels out.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("KOLLA_RUST_CACHE", "/var/cache/kolla-rust"))
+VENV = Path(os.environ.get("KOLLA_RUST_VENV", CACHE / "venv"))
+REF = Path(os.environ.get("KOLLA_RUST_REF", CACHE / "ref"))
+REF_15 = REF / "kolla-ansible-15.6.0" / "ansible"
+REF_22 = REF / "kolla-ansible-22.2.0" / "ansible"
+REF_13_LIBRARY = REF / "kolla-ansible-13.8.0" / "library-py3"
+NOOP = ROOT / "target" / "x86_64-unknown-linux-gnu" / "release" / "bench_noop"
+OURS = ROOT / "plugins" / "modules"
+WORK = Path(tempfile.mkdtemp(prefix="kolla-rust-bench-"))
+IMAGE = "kolla-test/service:latest"
+BUSY_CMD = "sh -c 'trap \"exit 0\" TERM; while :; do sleep 1; done'"
+
+
+def log(msg):
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --- running playbooks -------------------------------------------------------
+
+def env_for(library=None, module_utils=None, action_plugins=None):
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_PYTHON_INTERPRETER=str(VENV / "bin" / "python"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_DEPRECATION_WARNINGS="0",
+        ANSIBLE_LOCAL_TEMP=str(WORK / "ansible-local"),
+        PATH=f"{VENV / 'bin'}:{env.get('PATH', '')}",
+    )
+    if library:
+        env["ANSIBLE_LIBRARY"] = str(library)
+    if module_utils:
+        env["ANSIBLE_MODULE_UTILS"] = str(module_utils)
+    if action_plugins:
+        env["ANSIBLE_ACTION_PLUGINS"] = str(action_plugins)
+    return env
+
+
+def write_play(name, tasks, hosts="localhost"):
+    path = WORK / f"{name}.yml"
+    path.write_text(json.dumps([{"hosts": hosts, "gather_facts": False, "tasks": tasks}]))
+    return path
+
+
+def play_seconds(path, env, inventory="localhost,", extra=()):
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(VENV / "bin" / "ansible-playbook"), "-i", inventory, "-c", "local",
+                           str(path), *extra], env=env, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{path.name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def alternate(contenders, reps):
+    """contenders: {name: callable() -> seconds}; runs them in rotating order, returns medians."""
+    samples = {k: [] for k in contenders}
+    names = list(contenders)
+    for r in range(reps):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for name in order:
+            samples[name].append(contenders[name]())
+    return {k: statistics.median(v) for k, v in samples.items()}, samples
+
+
+# --- scenarios ---------------------------------------------------------------
+
+RESULTS = []   # (section, rows: list of dicts, notes)
+
+
+def floor(n, reps):
+    lib = WORK / "floor-lib"
+    lib.mkdir(exist_ok=True)
+    shutil.copy(NOOP, lib / "noop")
+    debug = write_play("floor-debug", [{"name": f"d{i}", "debug": {"msg": "x"}} for i in range(n)])
+    noop = write_play("floor-noop", [{"name": f"n{i}", "noop": {}} for i in range(n)])
+    ping = write_play("floor-ping", [{"name": f"p{i}", "ping": {}} for i in range(n)])
+    env = env_for(library=lib)
+    med, _ = alternate({
+        "debug": lambda: play_seconds(debug, env),
+        "noop": lambda: play_seconds(noop, env),
+        "ping": lambda: play_seconds(ping, env),
+    }, reps)
+    per_noop = (med["noop"] - med["debug"]) / n
+    per_ping = (med["ping"] - med["debug"]) / n
+    RESULTS.append(("Floor: a do-nothing binary module", [
+        {"contender": "do-nothing Rust binary module", "per task (ms)": per_noop * 1000, "ratio to floor": 1.0},
+        {"contender": "Python `ping` module", "per task (ms)": per_ping * 1000, "ratio to floor": per_ping / per_noop},
+        {"contender": f"{n} `debug` tasks (whole playbook, s)", "per task (ms)": med["debug"] * 1000 / n, "ratio to floor": None},
+    ], f"N={n} tasks per playbook, {reps} repetitions, medians."))
+    return med["debug"], per_noop
+
+
+def docker(*args):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True)
+
+
+def kolla_docker_scenarios(n, reps, debug_seconds, per_floor):
+    names = [f"kdbench_{i}" for i in range(n)]
+    start = [{"name": f"s{i}", "kolla_docker": {
+        "action": "start_container", "name": c, "image": IMAGE, "command": BUSY_CMD,
+        "environment": {"KOLLA_CONFIG_STRATEGY": "COPY_ALWAYS"}, "graceful_timeout": 5,
+        "volumes": ["/etc/localtime:/etc/localtime:ro", f"{c}_data:/var/lib/data"]}}
+        for i, c in enumerate(names)]
+    compare = [{"name": f"c{i}", "kolla_docker": {**t["kolla_docker"], "action": "compare_container"}}
+               for i, t in enumerate(start)]
+    cycle = []
+    for i, t in enumerate(start[: max(1, n // 4)]):
+        args = dict(t["kolla_docker"], name=f"kdbench_cycle_{i}")
+        cycle.append({"name": f"start{i}", "kolla_docker": args})
+        cycle.append({"name": f"stop{i}", "kolla_docker": {"action": "stop_container", "name": args["name"], "graceful_timeout": 5}})
+        cycle.append({"name": f"rm{i}", "kolla_docker": {"action": "remove_container", "name": args["name"]}})
+    p_start, p_compare, p_cycle = (write_play("kd-start", start), write_play("kd-compare", compare),
+                                   write_play("kd-cycle", cycle))
+    ours = env_for()
+    ref = env_for(library=REF_15 / "library", module_utils=REF_15 / "module_utils")
+    play_seconds(p_start, ours)  # create the containers once
+    for scenario, path, tasks in [("start_container, running and unchanged (re-deploy)", p_start, n),
+                                  ("compare_container, unchanged", p_compare, n),
+                                  ("create/start/stop/remove cycle (per task)", p_cycle, len(cycle))]:
+        med, _ = alternate({"ours": lambda p=path: play_seconds(p, ours),
+                            "reference": lambda p=path: play_seconds(p, ref)}, reps)
+        o = (med["ours"] - debug_seconds * tasks / n) / tasks
+        r = (med["reference"] - debug_seconds * tasks / n) / tasks
+        RESULTS.append((f"kolla_docker: {scenario}", [
+            {"contender": "ours", "per task (ms)": o * 1000, "ratio to floor": o / per_floor, "speed-up vs reference": r / o},
+            {"contender": "kolla-ansible 15.6.0", "per task (ms)": r * 1000, "ratio to floor": r / per_floor, "speed-up vs reference": 1.0},
+        ], f"{tasks} tasks per playbook, {reps} repetitions, medians; floor = {per_floor*1000:.1f} ms/task."))
+    for c in names:
+        subprocess.run(["docker", "rm", "-f", c], capture_output=True)
+        subprocess.run(["docker", "volume", "rm", f"{c}_data"], capture_output=True)
+
+
+def merge_configs_scenario(n, reps, debug_seconds, per_floor):
+    data = ROOT / "bench" / "data"
+    out_ours, out_ref = WORK / "mc-ours", WORK / "mc-ref"
+    for d in (out_ours, out_ref):
+        d.mkdir(exist_ok=True)
+
+    def tasks(out):
+        return [{"name": f"m{i}", "merge_configs": {
+            "sources": [str(data / "service.conf.j2"), str(data / "global.conf"),
+                        str(data / "service.conf"), str(data / "host" / "service.conf")],
+            "dest": str(out / f"svc{i}.conf"), "mode": "0640"}} for i in range(n)]
+    vars_ = {"database_password": "bench-password", "vip": "127.0.0.1", "workers": 4}
+    p_ours = WORK / "mc-ours.yml"
+    p_ref = WORK / "mc-ref.yml"
+    for p, out in ((p_ours, out_ours), (p_ref, out_ref)):
+        p.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "vars": vars_, "tasks": tasks(out)}]))
+    ours = env_for()
+    ref = env_for(action_plugins=REF_22 / "action_plugins")
+    med, _ = alternate({"ours": lambda: play_seconds(p_ours, ours),
+                        "reference": lambda: play_seconds(p_ref, ref)}, reps)
+    identical = all((out_ours / f"svc{i}.conf").read_bytes() == (out_ref / f"svc{i}.conf").read_bytes()
+                    for i in range(n))
+    o = (med["ours"] - debug_seconds) / n
+    r = (med["reference"] - debug_seconds) / n
+    RESULTS.append(("merge_configs: layered template + global + service + host overrides", [
+        {"contender": "ours (action plugin + Rust module)", "per task (ms)": o * 1000, "ratio to floor": o / per_floor, "speed-up vs reference": r / o},
+        {"contender": "kolla-ansible 22.2.0 (action plugin + copy)", "per task (ms)": r * 1000, "ratio to floor": r / per_floor, "speed-up vs reference": 1.0},
+    ], f"{n} tasks, {reps} repetitions, medians; outputs byte-identical: {'yes' if identical else 'NO'}."))
+
+
+def measure_child(cmd):
+    t0 = time.perf_counter()
+    pid = os.posix_spawn(cmd[0], cmd, dict(os.environ), file_actions=[
+        (os.POSIX_SPAWN_OPEN, 1, str(WORK / "child.out"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)])
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - t0
+    out = (WORK / "child.out").read_text()
+    if status != 0 or '"failed": true' in out:
+        raise RuntimeError(f"{cmd} failed: {out[-500:]}")
+    return elapsed, usage.ru_maxrss / 1024, out
+
+
+def bslurp_scenarios(reps):
+    rows = []
+    for size_mib in (1, 64):
+        src = WORK / f"blob{size_mib}"
+        # Half random, half repetitive: compressible like real keys and configs are not, but not trivially.
+        src.write_bytes((os.urandom(512 * 1024) + b"kolla " * 87381)[: 1024 * 1024] * size_mib)
+        fetch_args = {"src": str(src)}
+        ours_fetch = WORK / "ours-fetch.json"
+        ref_fetch = WORK / "ref-fetch.json"
+        ours_fetch.write_text(json.dumps(fetch_args))
+        ref_fetch.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": fetch_args}))
+        _, _, fetched = measure_child([str(OURS / "bslurp"), str(ours_fetch)])
+        blob = json.loads(fetched)
+        push_args = {"src": blob["content"], "dest": str(WORK / f"pushed{size_mib}"), "sha256": blob["sha256"],
+                     "mode": blob["mode"]}
+        ours_push = WORK / "ours-push.json"
+        ref_push = WORK / "ref-push.json"
+        ours_push.write_text(json.dumps(push_args))
+        ref_push.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": push_args}))
+        py = str(VENV / "bin" / "python")
+        ref_mod = str(REF_13_LIBRARY / "bslurp.py")
+
+        def push(cmd):
+            (WORK / f"pushed{size_mib}").unlink(missing_ok=True)
+            return measure_child(cmd)
+
+        for op, ours_cmd, ref_cmd, fn in [
+            ("fetch", [str(OURS / "bslurp"), str(ours_fetch)], [py, ref_mod, str(ref_fetch)], measure_child),
+            ("push", [str(OURS / "bslurp"), str(ours_push)], [py, ref_mod, str(ref_push)], push),
+        ]:
+            samples = {"ours": [], "reference": []}
+            for r in range(reps):
+                for name, cmd in (("ours", ours_cmd), ("reference", ref_cmd))[:: 1 if r % 2 == 0 else -1]:
+                    samples[name].append(fn(cmd)[:2])
+            med = {k: (statistics.median(s[0] for s in v), max(s[1] for s in v)) for k, v in samples.items()}
+            rows.append({"contender": f"{op} {size_mib} MiB", "ours (ms)": med["ours"][0] * 1000,
+                         "reference (ms)": med["reference"][0] * 1000,
+                         "speed-up vs reference": med["reference"][0] / med["ours"][0],
+                         "ours peak RSS (MiB)": med["ours"][1], "reference peak RSS (MiB)": med["reference"][1]})
+    RESULTS.append(("bslurp: the module process alone (args file in, JSON out)", rows,
+                    f"{reps} repetitions, alternating, medians; peak RSS is the maximum seen."))
+
+
+def sizes():
+    rows = []
+    for p in sorted(OURS.iterdir()):
+        if p.suffix or not os.access(p, os.X_OK):
+            continue
+        rows.append({"contender": p.name, "bytes": p.stat().st_size, "MiB": p.stat().st_size / 2**20})
+    RESULTS.append(("Binary sizes (static, stripped)", rows, "As installed in plugins/modules/ by `make build`."))
+
+
+# --- report ------------------------------------------------------------------
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}"
+    return str(v)
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
+    dv = subprocess.run(["docker", "version", "-f", "{{.Server.Version}} (API {{.Server.APIVersion}})"],
+                        capture_output=True, text=True).stdout.strip()
+    av = subprocess.run([str(VENV / "bin" / "ansible"), "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    return (f"{os.cpu_count()} x {cpu}, {int(mem) // 1024 // 1024} GiB RAM, Linux {platform.release()}, "
+            f"Docker {dv}, {av}, Python {platform.python_version()}")
+
+
+def report(command):
+    lines = ["# Benchmarks", "",
+             "Generated by the command below; every figure on this page comes from one run of it.", "",
+             "```", command, "```", "", f"Machine: {machine()}", "",
+             "Ratios first; absolute times are context for this machine only. Per-task costs subtract "
+             "the same playbook made of `debug` tasks, so Ansible's start-up cancels out.", ""]
+    for title, rows, note in RESULTS:
+        lines += [f"## {title}", ""]
+        cols = list(dict.fromkeys(k for r in rows for k in r))
+        lines.append("| " + " | ".join(cols) + " |")
+        lines.append("|" + "---|" * len(cols))
+        for r in rows:
+            lines.append("| " + " | ".join(fmt(r.get(c)) for c in cols) + " |")
+        lines += ["", note, ""]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--tasks", type=int, default=20)
+    ap.add_argument("--only", action="append", help="floor, kolla_docker, merge_configs, bslurp, sizes")
+    args = ap.parse_args()
+    want = set(args.only or ["floor", "kolla_docker", "merge_configs", "bslurp", "sizes"])
+    debug_s, per_floor = floor(args.tasks, args.reps)
+    if "kolla_docker" in want:
+        log("kolla_docker")
+        kolla_docker_scenarios(args.tasks, args.reps, debug_s, per_floor)
+    if "merge_configs" in want:
+        log("merge_configs")
+        merge_configs_scenario(args.tasks, args.reps, debug_s, per_floor)
+    if "bslurp" in want:
+        log("bslurp")
+        bslurp_scenarios(args.reps)
+    if "sizes" in want:
+        sizes()
+    report("bash bench/run.sh " + " ".join(sys.argv[1:]))
+    shutil.rmtree(WORK, ignore_errors=True)
+    log("wrote BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Malformed invocations against every module binary: each must print exactly
+one JSON object with failed=true and a message, exit 0, and never panic.
+
+Cases come from each module's own documentation (plugins/modules/<name>.yml):
+every documented option gets values its type cannot take, plus a seeded
+generator of random argument objects and broken args files. The number of
+cases run is printed at the end of the session (see conftest's summary hook).
+"""
+import json
+import os
+import random
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import MODULES, parse_single_json
+
+BINARIES = sorted(p.name for p in MODULES.iterdir()
+                  if not p.suffix and os.access(p, os.X_OK) and (MODULES / f"{p.name}.yml").exists())
+
+# Values each declared type must refuse.
+WRONG = {
+    "bool": ["maybe", 2, [1], {"a": 1}],
+    "int": ["ten", 1.5, [1], {"a": 1}, True],
+    "float": ["one point five", [1.0], {"a": 1}],
+    "list": [{"a": 1}, True],
+    "dict": ["plain words", "{broken json", [1, 2], 3],
+}
+
+CASES_RUN = []
+
+
+def options(name):
+    doc = yaml.safe_load((MODULES / f"{name}.yml").read_text())["DOCUMENTATION"]
+    return doc.get("options") or {}
+
+
+def run_raw(name, payload: bytes, tmp_path, argv=None):
+    path = tmp_path / "args.json"
+    path.write_bytes(payload)
+    cmd = [str(MODULES / name)] + ([str(path)] if argv is None else argv)
+    proc = subprocess.run(cmd, capture_output=True, timeout=60)
+    CASES_RUN.append(name)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-500:])
+    assert b"panicked" not in proc.stderr and b"backtrace" not in proc.stderr.lower(), proc.stderr[-500:]
+    out = parse_single_json(proc.stdout.decode("utf-8"))
+    assert out.get("failed") is True, out
+    assert isinstance(out.get("msg"), str) and len(out["msg"]) > 10, out
+    return out
+
+
+def typed_cases(name):
+    cases = []
+    for opt, spec in options(name).items():
+        for bad in WRONG.get(spec.get("type", "str"), []):
+            cases.append((f"{opt}={bad!r}", {opt: bad}))
+        if spec.get("choices"):
+            cases.append((f"{opt}=not-a-choice", {opt: "definitely-not-a-choice"}))
+    cases.append(("unknown", {"no_such_option_xyz": 1}))
+    cases.append(("huge unknown", {"x" * 1000: "y" * (8 * 1024 * 1024)}))
+    cases.append(("empty object", {}))
+    return cases
+
+
+@pytest.mark.parametrize("name", BINARIES)
+def test_broken_args_files(name, tmp_path):
+    for payload in [b"", b"not json", b"[1, 2]", b'"a string"', b"42", b"null", b"\xff\xfe\xfa",
+                    b'{"unterminated": ', b"[" * 10000 + b"]" * 10000, b'{"\xff": 1}']:
+        run_raw(name, payload, tmp_path)
+    run_raw(name, b"{}", tmp_path, argv=[str(tmp_path / "does-not-exist.json")])
+    out = run_raw(name, b"{}", tmp_path, argv=[])
+    assert "usage" in out["msg"]
+
+
+@pytest.mark.parametrize("name", BINARIES)
+def test_wrong_types_choices_and_unknown_options(name, tmp_path):
+    for label, args in typed_cases(name):
+        out = run_raw(name, json.dumps(args).encode(), tmp_path)
+        if label.startswith("unknown"):
+            assert "Unsupported parameters" in out["msg"] and "no_such_option_xyz" in out["msg"]
+        assert "y" * 1000 not in out["msg"], "huge values must not be echoed back"
+
+
+@pytest.mark.parametrize("name", BINARIES)
+def test_random_argument_objects(name, tmp_path):
+    rng = random.Random(f"kolla-rust-{name}")
+    known = list(options(name))
+
+    def value(depth=0):
+        kind = rng.randrange(7 if depth < 3 else 5)
+        return [None, rng.random() < 0.5, rng.randint(-10**12, 10**12),
+                "".join(rng.choice("ab,=\" {}\\\n\u00e9\u2603") for _ in range(rng.randint(0, 12))),
+                rng.uniform(-1e6, 1e6),
+                [value(depth + 1) for _ in range(rng.randint(0, 3))],
+                {f"k{i}": value(depth + 1) for i in range(rng.randint(0, 3))}][kind]
+
+    for _ in range(40):
+        args = {rng.choice(known): value() for _ in range(rng.randint(0, 3))} if known else {}
+        args[f"bogus_{rng.randint(0, 999)}"] = value()   # guarantees the call is refused before acting
+        run_raw(name, json.dumps(args).encode(), tmp_path)
+
+
+def test_cases_were_counted():
+    """Runs last in this file: reports how many malformed invocations were tried."""
+    print(f"\nbad-input cases run: {len(CASES_RUN)} across {len(BINARIES)} modules")
+    assert BINARIES, "no module binaries found: run `make build` first"
+    assert len(CASES_RUN) >= 50 * len(BINARIES)
