@@ -237,6 +237,76 @@ def bslurp_scenarios(reps):
                     f"{reps} repetitions, alternating, medians; peak RSS is the maximum seen."))
 
 
+def start_sshd():
+    """sshd on 127.0.0.1 with a key made here; returns the ssh command prefix and a stopper."""
+    d = WORK / "ssh"
+    d.mkdir()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "host")], check=True)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "client")], check=True)
+    shutil.copy(d / "client.pub", d / "authorized_keys")
+    os.chmod(d / "authorized_keys", 0o600)
+    port = 22000 + os.getpid() % 1000
+    (d / "sshd_config").write_text(textwrap.dedent(f"""\
+        Port {port}
+        ListenAddress 127.0.0.1
+        HostKey {d / 'host'}
+        AuthorizedKeysFile {d / 'authorized_keys'}
+        PermitRootLogin prohibit-password
+        PasswordAuthentication no
+        UsePAM no
+        StrictModes no
+        PidFile {d / 'sshd.pid'}
+        """))
+    os.makedirs("/run/sshd", exist_ok=True)
+    proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(d / "sshd_config")],
+                            stderr=subprocess.DEVNULL)
+    ssh = ["ssh", "-i", str(d / "client"), "-p", str(port), "-o", "StrictHostKeyChecking=no",
+           "-o", f"UserKnownHostsFile={d / 'known_hosts'}", "-o", "BatchMode=yes", "root@127.0.0.1"]
+    for _ in range(50):
+        if subprocess.run(ssh + ["true"], capture_output=True).returncode == 0:
+            break
+        time.sleep(0.1)
+    return ssh, port, d, proc
+
+
+def ssh_copy(reps, debug_seconds, per_floor, n):
+    ssh, port, d, proc = start_sshd()
+    try:
+        def timed(cmd, stdin_path=None, env=None):
+            t0 = time.perf_counter()
+            with open(stdin_path or os.devnull, "rb") as f:
+                subprocess.run(cmd, stdin=f, check=True, capture_output=True, env=env, cwd=ROOT)
+            return time.perf_counter() - t0
+        binaries = [p for p in sorted(OURS.iterdir()) if not p.suffix and os.access(p, os.X_OK)]
+        contenders = {"ssh true": lambda: timed(ssh + ["true"])}
+        for b in binaries:
+            contenders[b.name] = lambda b=b: timed(ssh + [f"cat > /tmp/kolla-rust-bench-{b.name}"], b)
+        med, _ = alternate(contenders, reps)
+        rows = [{"contender": b.name, "bytes": b.stat().st_size,
+                 "copy over SSH (ms)": (med[b.name] - med["ssh true"]) * 1000} for b in binaries]
+        # The whole per-task cost of a binary module over SSH, against the local floor.
+        lib = WORK / "floor-lib"
+        play = write_play("ssh-noop", [{"name": f"n{i}", "noop": {}} for i in range(n)])
+        inv = d / "inventory"
+        inv.write_text(f"target ansible_host=127.0.0.1 ansible_port={port} ansible_user=root "
+                       f"ansible_ssh_private_key_file={d / 'client'} "
+                       f"ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile={d / 'known_hosts'}'\n")
+        env = env_for(library=lib)
+        t = statistics.median(
+            timed([str(VENV / "bin" / "ansible-playbook"), "-i", str(inv), str(play)], env=env) for _ in range(reps))
+        per_ssh = (t - debug_seconds) / n
+        rows.append({"contender": f"do-nothing module per task over SSH (N={n})",
+                     "copy over SSH (ms)": per_ssh * 1000, "ratio to local floor": per_ssh / per_floor})
+        RESULTS.append(("Binary sizes and the cost of copying them to a target over SSH (127.0.0.1)", rows,
+                        f"sshd on loopback with a key made by the bench; copy = `ssh host 'cat > file' < binary` "
+                        f"minus `ssh host true`; {reps} repetitions, medians."))
+    finally:
+        proc.terminate()
+        proc.wait()
+        for b in OURS.iterdir():
+            Path(f"/tmp/kolla-rust-bench-{b.name}").unlink(missing_ok=True)
+
+
 def sizes():
     rows = []
     for p in sorted(OURS.iterdir()):
@@ -287,9 +357,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--tasks", type=int, default=20)
-    ap.add_argument("--only", action="append", help="floor, kolla_docker, merge_configs, bslurp, sizes")
+    ap.add_argument("--only", action="append", help="floor, kolla_docker, merge_configs, bslurp, sizes, ssh, deploy")
     args = ap.parse_args()
-    want = set(args.only or ["floor", "kolla_docker", "merge_configs", "bslurp", "sizes"])
+    want = set(args.only or ["floor", "kolla_docker", "merge_configs", "bslurp", "sizes", "ssh"])
     debug_s, per_floor = floor(args.tasks, args.reps)
     if "kolla_docker" in want:
         log("kolla_docker")
@@ -302,6 +372,9 @@ def main():
         bslurp_scenarios(args.reps)
     if "sizes" in want:
         sizes()
+    if "ssh" in want:
+        log("ssh")
+        ssh_copy(args.reps, debug_s, per_floor, args.tasks)
     report("bash bench/run.sh " + " ".join(sys.argv[1:]))
     shutil.rmtree(WORK, ignore_errors=True)
     log("wrote BENCHMARKS.md")

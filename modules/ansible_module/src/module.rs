@@ -5,7 +5,6 @@ use crate::response::{Failure, Response};
 use crate::spec::ArgSpec;
 use crate::validate::{no_log_values, validate};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::io::Write;
