@@ -145,8 +145,8 @@ fn to_bool(value: &Value) -> Result<bool, String> {
     let word = match value {
         Value::Bool(b) => return Ok(*b),
         Value::Number(n) => match n.as_f64() {
-            Some(f) if f == 1.0 => return Ok(true),
-            Some(f) if f == 0.0 => return Ok(false),
+            Some(1.0) => return Ok(true),
+            Some(0.0) => return Ok(false),
             _ => n.to_string(),
         },
         Value::String(s) => s.to_lowercase(),
