@@ -88,14 +88,18 @@ def test_random_argument_objects(name, tmp_path):
     known = list(options(name))
 
     def value(depth=0):
-        kind = rng.randrange(7 if depth < 3 else 5)
-        return [None, rng.random() < 0.5, rng.randint(-10**12, 10**12),
-                "".join(rng.choice("ab,=\" {}\\\n\u00e9\u2603") for _ in range(rng.randint(0, 12))),
-                rng.uniform(-1e6, 1e6),
-                [value(depth + 1) for _ in range(rng.randint(0, 3))],
-                {f"k{i}": value(depth + 1) for i in range(rng.randint(0, 3))}][kind]
+        makers = [
+            lambda: None,
+            lambda: rng.random() < 0.5,
+            lambda: rng.randint(-10**12, 10**12),
+            lambda: "".join(rng.choice("ab,=\" {}\\\n\u00e9\u2603") for _ in range(rng.randint(0, 12))),
+            lambda: rng.uniform(-1e6, 1e6),
+            lambda: [value(depth + 1) for _ in range(rng.randint(0, 3))],
+            lambda: {f"k{i}": value(depth + 1) for i in range(rng.randint(0, 3))},
+        ]
+        return makers[rng.randrange(7 if depth < 3 else 5)]()
 
-    for _ in range(40):
+    for _ in range(250):
         args = {rng.choice(known): value() for _ in range(rng.randint(0, 3))} if known else {}
         args[f"bogus_{rng.randint(0, 999)}"] = value()   # guarantees the call is refused before acting
         run_raw(name, json.dumps(args).encode(), tmp_path)

@@ -158,12 +158,12 @@ def test_binary_is_static_and_runs_in_busybox_container(tmp_path):
     work.mkdir()
     (work / "data").write_bytes(b"inside busybox\n")
     (work / "args.json").write_text('{"src": "/w/data"}')
-    proc = docker("run", "--rm", "-v", f"{MODULES / 'bslurp'}:/bslurp:ro", "-v", f"{work}:/w",
+    proc = docker("run", "--rm", "--network", "none", "-v", f"{MODULES / 'bslurp'}:/bslurp:ro", "-v", f"{work}:/w",
                   "kolla-test/busybox:unlabeled", "/bslurp", "/w/args.json")
     import json
     out = json.loads(proc.stdout)
     assert zlib.decompress(base64.b64decode(out["content"])) == b"inside busybox\n"
-    assert docker("run", "--rm", "kolla-test/busybox:unlabeled", "ls", "/lib", check=False).returncode != 0, \
+    assert docker("run", "--rm", "--network", "none", "kolla-test/busybox:unlabeled", "ls", "/lib", check=False).returncode != 0, \
         "the busybox image must have no libc for this test to mean anything"
 
 

@@ -1,0 +1,70 @@
+//! Everything that stops the configuration step, each mapped to an exit code.
+
+use std::path::PathBuf;
+
+/// Why kolla_set_configs could not do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// config.json could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// config.json is not the expected JSON.
+    #[error("{path} is not a valid config.json: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The reason.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// KOLLA_CONFIG_STRATEGY is unset or unknown.
+    #[error("KOLLA_CONFIG_STRATEGY must be COPY_ALWAYS or COPY_ONCE, not {0:?}")]
+    Strategy(String),
+    /// A non-optional source matched nothing.
+    #[error("required source {0} does not exist (mark it \"optional\": true if it may be absent)")]
+    MissingSource(String),
+    /// A `perm` value is not an octal mode.
+    #[error("invalid permission {0:?}: expected an octal mode such as \"0640\"")]
+    BadMode(String),
+    /// An `owner` names a user or group missing from the image.
+    #[error("owner {owner:?}: {source}")]
+    Owner {
+        /// The owner string.
+        owner: String,
+        /// The lookup failure.
+        #[source]
+        source: atomic_file::AtomicError,
+    },
+    /// A filesystem operation failed.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// The step.
+        what: &'static str,
+        /// The path it failed on.
+        path: PathBuf,
+        /// The reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Setting a copied file's attributes failed.
+    #[error(transparent)]
+    Attrs(#[from] atomic_file::AtomicError),
+}
+
+/// Wraps an io::Error with the step and path it happened on.
+pub fn io<'a>(
+    what: &'static str,
+    path: &'a std::path::Path,
+) -> impl FnOnce(std::io::Error) -> Error + 'a {
+    move |source| Error::Io {
+        what,
+        path: path.to_path_buf(),
+        source,
+    }
+}
