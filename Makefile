@@ -43,6 +43,16 @@ dist: build
 bench: build
 	bash bench/run.sh
 
+# The all-in-one deployment on the embedded default (etc/kolla/globals.yml):
+# local images, generated passwords, then `kolla-ansible deploy`.
+KOLLA_CONFIG_DIR ?= /etc/kolla
+deploy: env build
+	mkdir -p $(KOLLA_CONFIG_DIR)
+	[ -f $(KOLLA_CONFIG_DIR)/globals.yml ] || install -m 0644 etc/kolla/globals.yml $(KOLLA_CONFIG_DIR)/globals.yml
+	[ -f $(KOLLA_CONFIG_DIR)/passwords.yml ] || $(VENV)/bin/python bin/kolla-genpwd -p $(KOLLA_CONFIG_DIR)/passwords.yml
+	PATH=$(VENV)/bin:$$PATH bin/kolla-ansible -i inventory/all-in-one --configdir $(KOLLA_CONFIG_DIR) prechecks
+	PATH=$(VENV)/bin:$$PATH bin/kolla-ansible -i inventory/all-in-one --configdir $(KOLLA_CONFIG_DIR) deploy
+
 clean:
 	cargo clean
 	rm -rf dist $(addprefix plugins/modules/,$(MODULES))

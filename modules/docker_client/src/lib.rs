@@ -1,0 +1,432 @@
+//! A Docker daemon connection for the kolla modules: where the daemon is
+//! (`docker_host`, `DOCKER_HOST`, or the local socket), which API version to
+//! speak, TLS with client certificates, and one timeout for every request.
+//! Failures are typed and worded so an operator knows what to fix.
+
+use bollard::{ClientVersion, Docker};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+pub use bollard;
+
+/// Where the daemon is when neither `docker_host` nor `DOCKER_HOST` says otherwise.
+pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
+/// The version bollard is given. Its requests carry no version in their path,
+/// so the daemon answers in its own API version whatever this says.
+const CLIENT_API: ClientVersion = ClientVersion {
+    major_version: 1,
+    minor_version: 41,
+};
+
+/// TLS settings of a TCP connection, as the kolla `tls_*` options give them.
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    /// Use TLS and verify the daemon's certificate.
+    pub verify: bool,
+    /// Client certificate presented to the daemon (PEM).
+    pub cert: Option<PathBuf>,
+    /// Private key of the client certificate (PEM).
+    pub key: Option<PathBuf>,
+    /// CA certificate the daemon's certificate must chain to (PEM).
+    pub cacert: Option<PathBuf>,
+}
+
+/// How to reach the daemon.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `unix:///path`, `tcp://host:port`, `http://` or `https://`; None means `DOCKER_HOST` or the default.
+    pub host: Option<String>,
+    /// "auto" (or None), or a version such as "1.41", which is only checked for
+    /// form: requests are answered in the daemon's own API version.
+    pub api_version: Option<String>,
+    /// Seconds every request may take.
+    pub timeout: u64,
+    /// TLS for TCP hosts.
+    pub tls: Tls,
+}
+
+impl Settings {
+    /// The daemon address in effect: the option, then `DOCKER_HOST`, then the local socket.
+    pub fn effective_host(&self) -> String {
+        self.host
+            .clone()
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
+            .unwrap_or_else(|| DEFAULT_HOST.to_string())
+    }
+}
+
+/// A client for one daemon.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// The bollard handle.
+    docker: Docker,
+    /// The daemon address, for messages.
+    pub host: String,
+    /// Seconds each request may take, for messages.
+    pub timeout: u64,
+}
+
+/// Why no connection could be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The address has a scheme we cannot speak.
+    #[error("unsupported docker_host {0:?}: use unix:///path/to/docker.sock, tcp://HOST:PORT or https://HOST:PORT")]
+    BadHost(String),
+    /// `api_version` is neither "auto" nor a version number.
+    #[error("invalid api_version {0:?}: use auto or a version such as 1.41")]
+    BadApiVersion(String),
+    /// The local socket does not exist.
+    #[error("the Docker socket {0} does not exist: is dockerd running on this host? (set docker_host or DOCKER_HOST to reach another daemon)")]
+    NoSocket(String),
+    /// A TLS file is missing.
+    #[error("There is no file at \"{}\" ({option})", path.display())]
+    MissingFile {
+        /// The option naming the file.
+        option: &'static str,
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A TLS file exists but cannot be read.
+    #[error("Permission denied for file at \"{}\" ({option}): {source}", path.display())]
+    UnreadableFile {
+        /// The option naming the file.
+        option: &'static str,
+        /// The path given.
+        path: PathBuf,
+        /// The read error.
+        source: std::io::Error,
+    },
+    /// TLS asked of a build without it.
+    #[error("TLS to {0} is not available: this module was built without the tls feature")]
+    NoTls(String),
+    /// Only one half of the client certificate pair was given.
+    #[error("tls_cert and tls_key must be given together")]
+    HalfCertificate,
+    /// bollard refused the settings (e.g. unparsable certificates).
+    #[error("cannot set up the connection to the Docker daemon at {host}: {source}")]
+    Setup {
+        /// The daemon address.
+        host: String,
+        /// bollard's reason.
+        source: bollard::errors::Error,
+    },
+}
+
+/// A request to the daemon that failed, classified for callers and operators.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// Nothing answered at the address (no daemon, refused, TLS handshake failed, permission denied).
+    #[error("cannot reach the Docker daemon at {host}: {detail}")]
+    Unreachable {
+        /// The daemon address.
+        host: String,
+        /// What the transport said.
+        detail: String,
+    },
+    /// The daemon did not answer in time.
+    #[error("the Docker daemon at {host} did not answer within {secs} s (raise client_timeout if it is busy)")]
+    Timeout {
+        /// The daemon address.
+        host: String,
+        /// The timeout in effect.
+        secs: u64,
+    },
+    /// The daemon answered with an error status.
+    #[error("{message}")]
+    Api {
+        /// HTTP status code.
+        status: u16,
+        /// The daemon's message.
+        message: String,
+    },
+    /// Anything else bollard reports (bad JSON, stream errors).
+    #[error("Docker API error: {0}")]
+    Other(bollard::errors::Error),
+}
+
+impl DaemonError {
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            DaemonError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+    /// A 404 from the daemon.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+    /// A 4xx from the daemon.
+    pub fn is_client_error(&self) -> bool {
+        matches!(self.status(), Some(400..=499))
+    }
+}
+
+/// The full text of an error and its causes, without repeats.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let t = s.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        source = s.source();
+    }
+    text
+}
+
+impl Client {
+    /// Classifies a bollard error from a request to this daemon.
+    pub fn error(&self, e: bollard::errors::Error) -> DaemonError {
+        use bollard::errors::Error as B;
+        match e {
+            B::DockerResponseServerError {
+                status_code: 400,
+                message,
+            } if message.contains("HTTP request to an HTTPS server") => DaemonError::Unreachable {
+                host: self.host.clone(),
+                detail: "the daemon expects TLS: set tls_verify, tls_cacert, tls_cert and tls_key"
+                    .into(),
+            },
+            B::DockerResponseServerError {
+                status_code,
+                message,
+            } => DaemonError::Api {
+                status: status_code,
+                message,
+            },
+            B::RequestTimeoutError => DaemonError::Timeout {
+                host: self.host.clone(),
+                secs: self.timeout,
+            },
+            e @ (B::IOError { .. }
+            | B::HyperResponseError { .. }
+            | B::HyperLegacyError { .. }
+            | B::HttpClientError { .. }
+            | B::SocketNotFoundError(_)) => DaemonError::Unreachable {
+                host: self.host.clone(),
+                detail: chain(&e),
+            },
+            other => DaemonError::Other(other),
+        }
+    }
+
+    /// Runs one request and classifies its error.
+    pub async fn call<T, F, Fut>(&self, request: F) -> Result<T, DaemonError>
+    where
+        F: FnOnce(Docker) -> Fut,
+        Fut: Future<Output = Result<T, bollard::errors::Error>>,
+    {
+        request(self.docker()).await.map_err(|e| self.error(e))
+    }
+
+    /// A handle for one request.
+    pub fn docker(&self) -> Docker {
+        self.docker.clone()
+    }
+
+    /// Whether the daemon is reached through a local socket.
+    pub fn is_local(&self) -> bool {
+        self.host.starts_with("unix://")
+    }
+}
+
+fn parse_version(text: &str) -> Option<ClientVersion> {
+    let (major, minor) = text.trim().trim_start_matches('v').split_once('.')?;
+    Some(ClientVersion {
+        major_version: major.parse().ok()?,
+        minor_version: minor.parse().ok()?,
+    })
+}
+
+#[cfg_attr(not(feature = "tls"), allow(dead_code))]
+fn readable(option: &'static str, path: &Path) -> Result<(), ConnectError> {
+    if !path.is_file() {
+        return Err(ConnectError::MissingFile {
+            option,
+            path: path.to_path_buf(),
+        });
+    }
+    std::fs::File::open(path)
+        .map(drop)
+        .map_err(|source| ConnectError::UnreadableFile {
+            option,
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Builds the client without talking to the daemon yet.
+fn build(settings: &Settings, host: &str, version: &ClientVersion) -> Result<Docker, ConnectError> {
+    let timeout = settings.timeout;
+    let setup = |source| ConnectError::Setup {
+        host: host.to_string(),
+        source,
+    };
+    if let Some(path) = host.strip_prefix("unix://") {
+        if !Path::new(path).exists() {
+            return Err(ConnectError::NoSocket(host.to_string()));
+        }
+        return Docker::connect_with_unix(host, timeout, version).map_err(setup);
+    }
+    let tcp = ["tcp://", "http://", "https://"]
+        .iter()
+        .any(|p| host.starts_with(p));
+    if !tcp {
+        return Err(ConnectError::BadHost(host.to_string()));
+    }
+    let tls = &settings.tls;
+    if !(tls.verify || host.starts_with("https://")) {
+        return Docker::connect_with_http(host, timeout, version).map_err(setup);
+    }
+    connect_tls(tls, host, timeout, version, setup)
+}
+
+#[cfg(not(feature = "tls"))]
+fn connect_tls(
+    _: &Tls,
+    host: &str,
+    _: u64,
+    _: &ClientVersion,
+    _: impl Fn(bollard::errors::Error) -> ConnectError,
+) -> Result<Docker, ConnectError> {
+    Err(ConnectError::NoTls(host.to_string()))
+}
+
+/// TLS with the daemon's certificate verified and our client certificate presented.
+#[cfg(feature = "tls")]
+fn connect_tls(
+    tls: &Tls,
+    host: &str,
+    timeout: u64,
+    version: &ClientVersion,
+    setup: impl Fn(bollard::errors::Error) -> ConnectError,
+) -> Result<Docker, ConnectError> {
+    // bollard's TLS connector wants a CA file and a client pair; an empty CA
+    // file means "the system roots only" and an absent pair means "no client
+    // certificate", both as Docker's own client behaves.
+    let cacert = match &tls.cacert {
+        Some(p) => {
+            readable("tls_cacert", p)?;
+            p.clone()
+        }
+        None => PathBuf::from("/dev/null"),
+    };
+    let (cert, key) = match (&tls.cert, &tls.key) {
+        (Some(c), Some(k)) => {
+            readable("tls_cert", c)?;
+            readable("tls_key", k)?;
+            (c.clone(), k.clone())
+        }
+        (None, None) => (PathBuf::from("/nonexistent"), PathBuf::from("/nonexistent")),
+        _ => return Err(ConnectError::HalfCertificate),
+    };
+    let addr = host.replacen("https://", "tcp://", 1);
+    Docker::connect_with_ssl(&addr, &key, &cert, &cacert, timeout, version).map_err(setup)
+}
+
+/// Sets up the client; nothing is sent until the first request.
+pub fn connect(settings: &Settings) -> Result<Client, ConnectError> {
+    let host = settings.effective_host();
+    let requested = settings
+        .api_version
+        .as_deref()
+        .filter(|v| !v.is_empty() && *v != "auto");
+    if let Some(v) = requested {
+        parse_version(v).ok_or_else(|| ConnectError::BadApiVersion(v.to_string()))?;
+    }
+    let docker = build(settings, &host, &CLIENT_API)?;
+    Ok(Client {
+        docker,
+        host,
+        timeout: settings.timeout,
+    })
+}
+
+/// A single-threaded runtime: a module makes a few sequential requests.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse() {
+        let v = parse_version("1.41").unwrap();
+        assert_eq!((v.major_version, v.minor_version), (1, 41));
+        assert!(parse_version("v1.24").is_some());
+        assert!(parse_version("one").is_none());
+        assert!(parse_version("1").is_none());
+    }
+
+    #[test]
+    fn host_precedence() {
+        let s = Settings {
+            host: Some("tcp://127.0.0.1:2376".into()),
+            ..Default::default()
+        };
+        assert_eq!(s.effective_host(), "tcp://127.0.0.1:2376");
+    }
+
+    #[test]
+    fn bad_settings_fail_clearly() {
+        let s = Settings {
+            host: Some("ssh://x".into()),
+            ..Default::default()
+        };
+        let v = CLIENT_API;
+        assert!(matches!(
+            build(&s, "ssh://x", &v),
+            Err(ConnectError::BadHost(_))
+        ));
+        assert!(matches!(
+            build(&s, "unix:///nonexistent/docker.sock", &v),
+            Err(ConnectError::NoSocket(_))
+        ));
+        let s = Settings {
+            tls: Tls {
+                verify: true,
+                cacert: Some("/nonexistent/ca.pem".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let e = build(&s, "tcp://127.0.0.1:1", &v).unwrap_err();
+        assert!(e.to_string().contains("There is no file at"), "{e}");
+    }
+
+    #[test]
+    fn errors_are_classified() {
+        use bollard::errors::Error as B;
+        let settings = Settings {
+            host: Some("unix:///dev/null".into()),
+            timeout: 5,
+            ..Default::default()
+        };
+        let c = connect(&settings).unwrap();
+        let api = |status_code, message: &str| B::DockerResponseServerError {
+            status_code,
+            message: message.into(),
+        };
+        assert!(c.error(api(404, "No such container: x")).is_not_found());
+        assert!(c.error(api(409, "in use")).is_client_error());
+        let tls = c.error(api(
+            400,
+            "Client sent an HTTP request to an HTTPS server.\n",
+        ));
+        assert!(tls.to_string().contains("expects TLS"), "{tls}");
+        let slow = c.error(B::RequestTimeoutError).to_string();
+        assert!(
+            slow.contains("within 5 s") && slow.contains("client_timeout"),
+            "{slow}"
+        );
+    }
+}
