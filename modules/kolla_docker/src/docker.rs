@@ -135,8 +135,8 @@ impl Engine {
             })
             .await;
         match r {
-            // 304: already stopped.
-            Err(e) if e.status() == Some(304) => Ok(()),
+            // 304: already stopped; 404: removed by someone else since we looked, so not running.
+            Err(e) if e.status() == Some(304) || e.is_not_found() => Ok(()),
             r => r.ctx(|| format!("cannot stop container {name}")),
         }
     }
@@ -173,12 +173,20 @@ impl Engine {
         match r {
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => {
-                // Docker may fail to clean up the filesystem after the container is gone.
-                if self.container(name).await?.is_none() {
-                    Ok(())
-                } else {
-                    Err(e).ctx(|| format!("cannot remove container {name}"))
+                // Docker may fail to clean up the filesystem after the container is gone,
+                // or someone else may be removing it right now (409 "already in progress"):
+                // either way the container ends up gone, which is what was asked for.
+                let concurrent = e.to_string().contains("already in progress");
+                for _ in 0..if concurrent { 100 } else { 1 } {
+                    if self.container(name).await?.is_none() {
+                        return Ok(());
+                    }
+                    if concurrent {
+                        // Nothing else runs on this single-threaded runtime meanwhile.
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
                 }
+                Err(e).ctx(|| format!("cannot remove container {name}"))
             }
             Ok(()) => Ok(()),
         }
