@@ -34,7 +34,7 @@ integration: build
 	. $(CACHE)/env.sh && $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/
 
 # The README's test command: set up the environment, then every suite.
-test: env unit integration
+test: env unit lint integration
 
 dist: build
 	mkdir -p dist

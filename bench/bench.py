@@ -307,6 +307,52 @@ def ssh_copy(reps, debug_seconds, per_floor, n):
             Path(f"/tmp/kolla-rust-bench-{b.name}").unlink(missing_ok=True)
 
 
+def deploy_rerun(reps):
+    """A second, unchanged all-in-one site.yml deploy: ours vs the same roles with
+    kolla-ansible's plugins swapped in (kolla_docker and kolla_container_facts
+    from 15.6.0, merge_configs from 22.2.0; bslurp is not used on all-in-one)."""
+    base = WORK / "deploy"
+    base.mkdir()
+    globals_ = base / "globals.yml"
+    globals_.write_text((ROOT / "etc" / "kolla" / "globals.yml").read_text()
+                        + f"node_config_directory: {base / 'etc'}\nnode_custom_config: {base / 'config'}\n"
+                        + "docker_graceful_timeout: 20\n")
+    passwords = base / "passwords.yml"
+    subprocess.run([str(VENV / "bin" / "python"), str(ROOT / "bin" / "kolla-genpwd"), "-p", str(passwords)],
+                   check=True, capture_output=True)
+
+    def run(action, env):
+        cmd = [str(VENV / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventory" / "all-in-one"),
+               str(ROOT / "site.yml"), "-e", f"@{globals_}", "-e", f"@{passwords}", "-e", f"kolla_action={action}"]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+        took = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"{action} failed:\n{proc.stdout[-3000:]}")
+        recap = [l for l in proc.stdout.splitlines() if " : ok=" in l]
+        return took, recap
+    ours = env_for()
+    ref = env_for(library=REF_15 / "library", module_utils=REF_15 / "module_utils",
+                  action_plugins=REF_22 / "action_plugins")
+    try:
+        run("destroy", ours)
+        run("deploy", ours)
+        changed = {}
+
+        def timed(name, env):
+            took, recap = run("deploy", env)
+            changed[name] = recap
+            return took
+        med, _ = alternate({"ours": lambda: timed("ours", ours), "reference": lambda: timed("reference", ref)}, reps)
+    finally:
+        run("destroy", ours)
+    RESULTS.append(("All-in-one: second, unchanged `site.yml` deploy (haproxy, mariadb, memcached, rabbitmq)", [
+        {"contender": "ours", "whole run (s)": med["ours"], "speed-up vs reference": med["reference"] / med["ours"]},
+        {"contender": "same roles, kolla-ansible plugins", "whole run (s)": med["reference"], "speed-up vs reference": 1.0},
+    ], f"{reps} repetitions, alternating, medians. Recap of the last runs: ours `{changed.get('ours', ['?'])[-1].strip()}`; "
+       f"reference `{changed.get('reference', ['?'])[-1].strip()}`."))
+
+
 def sizes():
     rows = []
     for p in sorted(OURS.iterdir()):
@@ -359,7 +405,7 @@ def main():
     ap.add_argument("--tasks", type=int, default=20)
     ap.add_argument("--only", action="append", help="floor, kolla_docker, merge_configs, bslurp, sizes, ssh, deploy")
     args = ap.parse_args()
-    want = set(args.only or ["floor", "kolla_docker", "merge_configs", "bslurp", "sizes", "ssh"])
+    want = set(args.only or ["floor", "kolla_docker", "merge_configs", "bslurp", "sizes", "deploy", "ssh"])
     debug_s, per_floor = floor(args.tasks, args.reps)
     if "kolla_docker" in want:
         log("kolla_docker")
@@ -372,6 +418,9 @@ def main():
         bslurp_scenarios(args.reps)
     if "sizes" in want:
         sizes()
+    if "deploy" in want:
+        log("deploy")
+        deploy_rerun(max(3, args.reps // 2))
     if "ssh" in want:
         log("ssh")
         ssh_copy(args.reps, debug_s, per_floor, args.tasks)

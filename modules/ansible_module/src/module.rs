@@ -32,7 +32,9 @@ impl Module {
     /// Every option of the spec, coerced; absent options without default are null.
     pub fn params(&self) -> &Map<String, Value> {
         static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-        self.params.as_object().unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+        self.params
+            .as_object()
+            .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
     }
     /// One option's value (null when absent).
     pub fn get(&self, name: &str) -> &Value {
