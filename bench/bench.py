@@ -331,8 +331,15 @@ def deploy_rerun(reps):
             raise RuntimeError(f"{action} failed:\n{proc.stdout[-3000:]}")
         recap = [l for l in proc.stdout.splitlines() if " : ok=" in l]
         return took, recap
+    # One library of the reference modules: 15.6.0's Docker modules, and 22.2.0's
+    # merge_configs documentation stub, which Ansible needs beside the action plugin.
+    ref_lib = base / "ref-library"
+    ref_lib.mkdir()
+    for p in (REF_15 / "library").glob("*.py"):
+        (ref_lib / p.name).symlink_to(p)
+    (ref_lib / "merge_configs.py").symlink_to(REF_22 / "library" / "merge_configs.py")
     ours = env_for()
-    ref = env_for(library=REF_15 / "library", module_utils=REF_15 / "module_utils",
+    ref = env_for(library=ref_lib, module_utils=REF_15 / "module_utils",
                   action_plugins=REF_22 / "action_plugins")
     try:
         run("destroy", ours)

@@ -54,6 +54,36 @@ pub struct Attrs {
     pub gid: Option<u32>,
 }
 
+/// Permission bits as Ansible's file modules take them in text: octal, with or
+/// without a leading `0` or `0o` (`0644`, `644`, `0o644`); `None` when it is not that.
+pub fn parse_mode_text(text: &str) -> Option<u32> {
+    let t = text.trim();
+    let digits = t
+        .strip_prefix("0o")
+        .or_else(|| t.strip_prefix("0O"))
+        .unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return None;
+    }
+    u32::from_str_radix(digits, 8)
+        .ok()
+        .and_then(|bits| mode_bits(u64::from(bits)))
+}
+
+/// Permission bits given as a number (an unquoted YAML `0644` arrives as 420); `None` past 0o7777.
+pub fn mode_bits(bits: u64) -> Option<u32> {
+    u32::try_from(bits).ok().filter(|b| *b <= 0o7777)
+}
+
+/// The file's bytes, or `None` when it does not exist.
+pub fn read_if_exists(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// The attributes a file has now, or `None` when it does not exist.
 pub fn current_attrs(path: &Path) -> Option<Attrs> {
     let md = fs::metadata(path).ok()?;
@@ -290,6 +320,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("does not exist"));
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!(parse_mode_text("0644"), Some(0o644));
+        assert_eq!(parse_mode_text("0o600"), Some(0o600));
+        assert_eq!(parse_mode_text("755"), Some(0o755));
+        for bad in ["rw-r--r--", "0o9", "", "077777", "u=rw"] {
+            assert_eq!(parse_mode_text(bad), None, "{bad}");
+        }
+        assert_eq!(mode_bits(420), Some(0o644));
+        assert_eq!(mode_bits(0o10000), None);
     }
 
     #[test]

@@ -12,29 +12,12 @@ const DIFF_LIMIT: usize = 256 * 1024;
 
 /// Parses a mode: integers are permission bits; strings are octal, with or without `0o`/leading zero.
 pub fn parse_mode(mode: &Value) -> Result<u32, BslurpError> {
-    let bad = || BslurpError::BadMode(ansible_module::Value::to_string(mode));
-    let bits = match mode {
-        Value::Number(n) => n
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(bad)?,
-        Value::String(s) => {
-            let t = s.trim();
-            let digits = t
-                .strip_prefix("0o")
-                .or_else(|| t.strip_prefix("0O"))
-                .unwrap_or(t);
-            if digits.is_empty() {
-                return Err(bad());
-            }
-            u32::from_str_radix(digits, 8).map_err(|_| bad())?
-        }
-        _ => return Err(bad()),
-    };
-    if bits > 0o7777 {
-        return Err(bad());
+    match mode {
+        Value::Number(n) => n.as_u64().and_then(atomic_file::mode_bits),
+        Value::String(s) => atomic_file::parse_mode_text(s),
+        _ => None,
     }
-    Ok(bits)
+    .ok_or_else(|| BslurpError::BadMode(mode.to_string()))
 }
 
 fn text_for_diff(data: &[u8]) -> String {
@@ -64,16 +47,11 @@ pub fn push(args: &Args, dest: &str, module: &Module) -> Result<Response, Bslurp
         }
     }
 
-    let existing = match std::fs::read(dest_path) {
-        Ok(bytes) => Some(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(BslurpError::DestUnreadable {
-                path: dest_path.to_path_buf(),
-                source: e,
-            })
-        }
-    };
+    let existing =
+        atomic_file::read_if_exists(dest_path).map_err(|source| BslurpError::DestUnreadable {
+            path: dest_path.to_path_buf(),
+            source,
+        })?;
     let attrs = Attrs {
         mode: Some(mode),
         ..Default::default()

@@ -70,16 +70,11 @@ pub fn apply(args: &Args, content: &str, module: &Module) -> Result<Response, Me
     if !dir.is_dir() {
         return Err(atomic_file::AtomicError::NoDirectory(dir.to_path_buf()).into());
     }
-    let existing = match std::fs::read(dest) {
-        Ok(bytes) => Some(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(MergeError::DestUnreadable {
-                path: dest.to_path_buf(),
-                source: e,
-            })
-        }
-    };
+    let existing =
+        atomic_file::read_if_exists(dest).map_err(|source| MergeError::DestUnreadable {
+            path: dest.to_path_buf(),
+            source,
+        })?;
     let before = atomic_file::current_attrs(dest);
     let content_changed = existing.as_deref() != Some(content.as_bytes());
     let attrs_changed = existing.is_some() && !atomic_file::attrs_match(dest, &wanted);

@@ -5,29 +5,12 @@ use ansible_module::Value;
 
 /// Parses a mode: integers are permission bits; strings are octal, with or without `0o`/leading zero.
 pub fn parse(mode: &Value) -> Result<u32, MergeError> {
-    let bad = || MergeError::BadMode(mode.to_string());
-    let bits = match mode {
-        Value::Number(n) => n
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(bad)?,
-        Value::String(s) => {
-            let t = s.trim();
-            let digits = t
-                .strip_prefix("0o")
-                .or_else(|| t.strip_prefix("0O"))
-                .unwrap_or(t);
-            if digits.is_empty() || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-                return Err(bad());
-            }
-            u32::from_str_radix(digits, 8).map_err(|_| bad())?
-        }
-        _ => return Err(bad()),
-    };
-    if bits > 0o7777 {
-        return Err(bad());
+    match mode {
+        Value::Number(n) => n.as_u64().and_then(atomic_file::mode_bits),
+        Value::String(s) => atomic_file::parse_mode_text(s),
+        _ => None,
     }
-    Ok(bits)
+    .ok_or_else(|| MergeError::BadMode(mode.to_string()))
 }
 
 /// The way Ansible's file results show a mode: `'0660'`.
