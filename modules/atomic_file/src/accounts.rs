@@ -35,6 +35,17 @@ pub fn resolve_user(name: &str) -> Result<u32, AtomicError> {
     lookup(Path::new("/etc/passwd"), "user", name)
 }
 
+/// A user's login group (the fourth field of its /etc/passwd line), if the user is listed there.
+pub fn primary_group(user: &str) -> Option<u32> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    text.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 3 && f[0] == user)
+            .then(|| f[3].parse().ok())
+            .flatten()
+    })
+}
+
 /// A group name (or numeric id) to its gid.
 pub fn resolve_group(name: &str) -> Result<u32, AtomicError> {
     lookup(Path::new("/etc/group"), "group", name)
@@ -49,6 +60,8 @@ mod tests {
         assert_eq!(resolve_user("root").unwrap(), 0);
         assert_eq!(resolve_group("root").unwrap(), 0);
         assert_eq!(resolve_user("1234").unwrap(), 1234);
+        assert_eq!(primary_group("root"), Some(0));
+        assert_eq!(primary_group("no-such-user-kolla"), None);
         assert!(resolve_user("no-such-user-kolla")
             .unwrap_err()
             .to_string()

@@ -4,7 +4,7 @@
 
 mod accounts;
 
-pub use accounts::{resolve_group, resolve_user};
+pub use accounts::{primary_group, resolve_group, resolve_user};
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;

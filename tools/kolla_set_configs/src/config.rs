@@ -74,12 +74,9 @@ pub fn load(path: &Path) -> Result<Config, Error> {
     })
 }
 
-/// Parses an octal permission string ("0640", "640").
+/// Parses an octal permission string ("0640", "640", "0o640").
 pub fn parse_mode(text: &str) -> Result<u32, Error> {
-    u32::from_str_radix(text.trim_start_matches("0o"), 8)
-        .ok()
-        .filter(|m| *m <= 0o7777)
-        .ok_or_else(|| Error::BadMode(text.to_string()))
+    atomic_file::parse_mode_text(text).ok_or_else(|| Error::BadMode(text.to_string()))
 }
 
 #[cfg(test)]

@@ -101,23 +101,12 @@ pub fn attrs(owner: Option<&str>, perm: Option<&str>) -> Result<Attrs, Error> {
     let uid = atomic_file::resolve_user(user).map_err(fail)?;
     let gid = match group {
         Some(g) => atomic_file::resolve_group(g).map_err(fail)?,
-        None => primary_gid(user).unwrap_or(uid),
+        None => atomic_file::primary_group(user).unwrap_or(uid),
     };
     Ok(Attrs {
         mode,
         uid: Some(uid),
         gid: Some(gid),
-    })
-}
-
-/// The login group of a user named in /etc/passwd.
-fn primary_gid(user: &str) -> Option<u32> {
-    let text = std::fs::read_to_string("/etc/passwd").ok()?;
-    text.lines().find_map(|l| {
-        let f: Vec<&str> = l.split(':').collect();
-        (f.len() > 3 && f[0] == user)
-            .then(|| f[3].parse().ok())
-            .flatten()
     })
 }
 
