@@ -12,15 +12,34 @@ MODULES  := $(notdir $(patsubst %/src/main.rs,%,$(wildcard modules/*/src/main.rs
 
 export RUSTFLAGS := -C target-feature=+crt-static
 
-.PHONY: build test env unit integration lint dist clean bench deploy
+# In-repo runs resolve kolla.rust.* (modules, action plugin, roles) through this
+# link to the repository root: ansible.cfg's collections_path names its parent.
+COLLECTION_LINK := target/collections/ansible_collections/kolla/rust
+# The collection as shipped is assembled here (COLLECTION_ROOT/ansible_collections/kolla/rust),
+# then built into DIST_DIR. The binaries are x86_64 Linux, so the artifact says so.
+COLLECTION_ROOT ?= target/collection
+STAGE    := $(COLLECTION_ROOT)/ansible_collections/kolla/rust
+DIST_DIR ?= dist
+VERSION  := $(shell sed -n 's/^version: *//p' galaxy.yml)
+PLATFORM := linux-x86_64
+ARTIFACT := $(DIST_DIR)/kolla-rust-$(VERSION)-$(PLATFORM).tar.gz
+
+.PHONY: build test env env-down unit integration lint dist clean bench deploy collection package sanity
 
 build:
 	cargo build --release --target $(TARGET) --workspace --bins
 	@for m in $(MODULES); do install -m 0755 $(RELEASE)/$$m plugins/modules/$$m; done
 	@ls -l $(addprefix plugins/modules/,$(MODULES))
+	@mkdir -p $(dir $(COLLECTION_LINK)) && ln -sfn ../../../.. $(COLLECTION_LINK)
 
+# The test environment: venv, reference plugins, and the tests' own Docker
+# engine, registry and images in network namespace kolla-rust-test (left
+# running for the next run; `make env-down` stops them, caches stay).
 env:
 	bash tests/env/up.sh
+
+env-down:
+	bash tests/env/down.sh
 
 unit:
 	env -u RUSTFLAGS cargo test --workspace --quiet
@@ -30,28 +49,78 @@ lint:
 	env -u RUSTFLAGS cargo clippy --workspace --all-targets --quiet -- -D warnings
 	$(VENV)/bin/ansible-lint -q
 
-integration: build
-	. $(CACHE)/env.sh && $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/
+# The pytest groups, two at a time, against the test engine (tests/env/run.sh);
+# TESTS="tests/test_a.py ..." narrows the run.
+integration:
+	bash tests/env/run.sh integration $(TESTS)
 
-# The README's test command: set up the environment, then every suite.
-test: env unit lint integration
+# The README's test command: environment, build, unit, lint, sanity, then every pytest
+# group; prints each phase's time at the end.
+test:
+	bash tests/env/run.sh all
+
+# Only what the collection is: plugins (each action plugin once, as a file under
+# plugins/action/), roles, playbooks, docs, meta, changelog, LICENSE, README; not the
+# repository's bin/, inventory/, etc/, ansible.cfg or sources.
+collection:
+	@for m in $(MODULES); do test -x plugins/modules/$$m || { echo "plugins/modules/$$m is missing: run make build" >&2; exit 1; }; done
+	rm -rf $(STAGE)
+	mkdir -p $(STAGE)/plugins/modules $(STAGE)/plugins/action
+	cp -R galaxy.yml README.md LICENSE meta roles playbooks changelogs $(wildcard docs) $(STAGE)/
+	install -m 0755 $(addprefix plugins/modules/,$(MODULES)) $(STAGE)/plugins/modules/
+	install -m 0644 plugins/modules/*.yml $(STAGE)/plugins/modules/
+	install -m 0644 action_plugins/*.py $(STAGE)/plugins/action/
+
+# ansible-galaxy names the tarball NAMESPACE-NAME-VERSION.tar.gz; the platform
+# goes into the name afterwards (ansible-galaxy install reads MANIFEST.json, not the name).
+package: collection
+	mkdir -p $(DIST_DIR)
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(COLLECTION_ROOT) $(STAGE)
+	mv $(COLLECTION_ROOT)/kolla-rust-$(VERSION).tar.gz $(ARTIFACT)
+	@echo $(ARTIFACT)
 
 dist: build
-	mkdir -p dist
-	$(VENV)/bin/ansible-galaxy collection build --force --output-path dist .
+	$(MAKE) package
+
+# ansible-test sanity on a copy of the assembled collection, with the ignore
+# file of tests/sanity/. Its own venv (ansible-core and ansible-test's pinned
+# sanity requirements, from PyPI) keeps the test venv's packages as they are.
+# ansible-test bootstraps pip into each test's venv with a get-pip script from
+# ci-files.testing.ansible.com; tests/sanity/get_pip.py does it from PyPI instead.
+SANITY_VENV := $(CACHE)/sanity-venv
+# Outside the repository: inside its git work tree ansible-test would list only tracked files.
+SANITY_ROOT ?= $(CACHE)/sanity-tree
+SANITY_STAGE := $(SANITY_ROOT)/ansible_collections/kolla/rust
+sanity:
+	@test -x $(SANITY_VENV)/bin/ansible-test || { \
+	  $(VENV)/bin/python -m venv $(SANITY_VENV) && \
+	  $(SANITY_VENV)/bin/pip install -q "$$($(VENV)/bin/python -c 'import ansible; print("ansible-core==" + ansible.__version__)')" && \
+	  req=$$($(SANITY_VENV)/bin/python -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')/_data/requirements && \
+	  $(SANITY_VENV)/bin/pip install -q $$(for t in ansible-doc changelog import import.plugin pep8 pylint runtime-metadata validate-modules yamllint; do echo -r $$req/sanity.$$t.txt; done); }
+	@pipver=$$($(SANITY_VENV)/bin/python -c 'import ansible_test._internal.python_requirements as r, ansible_test._internal.host_configs as h; print(r.get_venv_packages(h.NativePythonConfig(version="3.11", path=""))["pip"])') && test -n "$$pipver" && \
+	  mkdir -p $(HOME)/.ansible/test/cache && \
+	  install -m 0644 tests/sanity/get_pip.py $(HOME)/.ansible/test/cache/get_pip_$$(echo $$pipver | tr . _).py
+	$(MAKE) collection COLLECTION_ROOT=$(SANITY_ROOT)
+	mkdir -p $(SANITY_STAGE)/tests/sanity
+	install -m 0644 tests/sanity/ignore-*.txt $(SANITY_STAGE)/tests/sanity/
+	cd $(SANITY_STAGE) && PATH=$(abspath $(SANITY_VENV))/bin:$$PATH ansible-test sanity --local --python 3.11 --color no
 
 bench: build
 	bash bench/run.sh
 
-# The all-in-one deployment on the embedded default (etc/kolla/globals.yml):
-# local images, generated passwords, then `kolla-ansible deploy`.
+# The all-in-one deployment on the embedded default (etc/kolla/globals.yml), on
+# this machine's own Docker engine (never the test engine, whatever DOCKER_HOST
+# a sourced env.sh set): local images built there, generated passwords, then
+# `kolla-ansible deploy`.
 KOLLA_CONFIG_DIR ?= /etc/kolla
-deploy: env build
+DEPLOY_DOCKER_HOST ?= unix:///var/run/docker.sock
+deploy: build
+	DEPLOY_DOCKER_HOST=$(DEPLOY_DOCKER_HOST) bash tests/env/host.sh
 	mkdir -p $(KOLLA_CONFIG_DIR)
 	[ -f $(KOLLA_CONFIG_DIR)/globals.yml ] || install -m 0644 etc/kolla/globals.yml $(KOLLA_CONFIG_DIR)/globals.yml
 	[ -f $(KOLLA_CONFIG_DIR)/passwords.yml ] || $(VENV)/bin/python bin/kolla-genpwd -p $(KOLLA_CONFIG_DIR)/passwords.yml
-	PATH=$(VENV)/bin:$$PATH bin/kolla-ansible -i inventory/all-in-one --configdir $(KOLLA_CONFIG_DIR) prechecks
-	PATH=$(VENV)/bin:$$PATH bin/kolla-ansible -i inventory/all-in-one --configdir $(KOLLA_CONFIG_DIR) deploy
+	DOCKER_HOST=$(DEPLOY_DOCKER_HOST) PATH=$(VENV)/bin:$$PATH bin/kolla-ansible -i inventory/all-in-one --configdir $(KOLLA_CONFIG_DIR) prechecks
+	DOCKER_HOST=$(DEPLOY_DOCKER_HOST) PATH=$(VENV)/bin:$$PATH bin/kolla-ansible -i inventory/all-in-one --configdir $(KOLLA_CONFIG_DIR) deploy
 
 clean:
 	cargo clean

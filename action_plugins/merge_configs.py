@@ -11,6 +11,7 @@ kolla-ansible's merge_configs does (the output is compared byte for byte).
 import os
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.validation import check_type_list, check_type_str
 from ansible.plugins.action import ActionBase
 
 try:
@@ -59,16 +60,28 @@ class ActionModule(ActionBase):
         sources = args.pop("sources", None)
         if sources is None:
             raise AnsibleActionFail("merge_configs needs sources: the files to merge, in order")
-        if not isinstance(sources, list):
-            sources = [sources]
+        # The module documents `sources` as a list of str: coerce it with
+        # AnsibleModule's own checks, so ad hoc `sources=/a.ini,/b.ini` is two
+        # files, as it is for the binary without this plugin.
+        try:
+            sources = [check_type_str(path) for path in check_type_list(sources)]
+        except TypeError as e:
+            raise AnsibleActionFail(f"merge_configs sources must be a list of paths: {e}")
 
         rendered = []
         for path in sources:
-            if path is None:
-                continue
-            text = self._render(str(path))
+            text = self._render(path) if path else None
             if text is not None:
-                rendered.append({"path": str(path), "content": text})
+                rendered.append({"path": path, "content": text})
+        # Missing overrides are normal, but with nothing to merge the module
+        # would replace dest with an empty file.
+        if not rendered:
+            dest = args.get("dest")
+            named = ", ".join(sources) if sources else "(none given)"
+            raise AnsibleActionFail(
+                f"merge_configs: none of the sources exists or is readable on the controller: "
+                f"{named}; {dest} was not changed (a missing override is skipped, but at least "
+                f"one source must be there)")
 
         module_args = dict(args, rendered=rendered)
         result.update(self._execute_module(

@@ -182,6 +182,35 @@ def merge_configs_scenario(n, reps, debug_seconds, per_floor):
     ], f"{n} tasks, {reps} repetitions, medians; outputs byte-identical: {'yes' if identical else 'NO'}."))
 
 
+def merge_yaml_scenario(n, reps, debug_seconds, per_floor):
+    data = ROOT / "bench" / "data" / "merge_yaml"
+    out_ours, out_ref = WORK / "my-ours", WORK / "my-ref"
+    for d in (out_ours, out_ref):
+        d.mkdir(exist_ok=True)
+
+    def tasks(out):
+        return [{"name": f"y{i}", "merge_yaml": {
+            "sources": [str(data / "prometheus.yml.j2"), str(data / "override.yml"), str(data / "host.yml")],
+            "dest": str(out / f"prometheus{i}.yml"), "mode": "0640", "extend_lists": True}} for i in range(n)]
+    vars_ = {"scrape_interval": "60s", "region": "RegionOne",
+             "jobs": [f"job{j}" for j in range(12)], "hosts": [f"10.0.0.{h}" for h in range(1, 4)]}
+    p_ours, p_ref = WORK / "my-ours.yml", WORK / "my-ref.yml"
+    for p, out in ((p_ours, out_ours), (p_ref, out_ref)):
+        p.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "vars": vars_, "tasks": tasks(out)}]))
+    ours = env_for()
+    ref = env_for(action_plugins=REF_22 / "action_plugins")
+    med, _ = alternate({"ours": lambda: play_seconds(p_ours, ours),
+                        "reference": lambda: play_seconds(p_ref, ref)}, reps)
+    identical = all((out_ours / f"prometheus{i}.yml").read_bytes() == (out_ref / f"prometheus{i}.yml").read_bytes()
+                    for i in range(n))
+    o = (med["ours"] - debug_seconds) / n
+    r = (med["reference"] - debug_seconds) / n
+    RESULTS.append(("merge_yaml: prometheus-style template + two overrides, extend_lists", [
+        {"contender": "ours (action plugin + Rust module)", "per task (ms)": o * 1000, "ratio to floor": o / per_floor, "speed-up vs reference": r / o},
+        {"contender": "kolla-ansible 22.2.0 (action plugin + copy)", "per task (ms)": r * 1000, "ratio to floor": r / per_floor, "speed-up vs reference": 1.0},
+    ], f"{n} tasks, {reps} repetitions, medians; outputs byte-identical: {'yes' if identical else 'NO'}."))
+
+
 def measure_child(cmd):
     t0 = time.perf_counter()
     pid = os.posix_spawn(cmd[0], cmd, dict(os.environ), file_actions=[
@@ -412,9 +441,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--tasks", type=int, default=20)
-    ap.add_argument("--only", action="append", help="floor, kolla_docker, merge_configs, bslurp, sizes, ssh, deploy")
+    ap.add_argument("--only", action="append", help="floor, kolla_docker, merge_configs, merge_yaml, bslurp, sizes, ssh, deploy")
     args = ap.parse_args()
-    want = set(args.only or ["floor", "kolla_docker", "merge_configs", "bslurp", "sizes", "deploy", "ssh"])
+    want = set(args.only or ["floor", "kolla_docker", "merge_configs", "merge_yaml", "bslurp", "sizes", "deploy", "ssh"])
     debug_s, per_floor = floor(args.tasks, args.reps)
     if "kolla_docker" in want:
         log("kolla_docker")
@@ -422,6 +451,9 @@ def main():
     if "merge_configs" in want:
         log("merge_configs")
         merge_configs_scenario(args.tasks, args.reps, debug_s, per_floor)
+    if "merge_yaml" in want:
+        log("merge_yaml")
+        merge_yaml_scenario(args.tasks, args.reps, debug_s, per_floor)
     if "bslurp" in want:
         log("bslurp")
         bslurp_scenarios(args.reps)

@@ -2,8 +2,12 @@
 ad hoc and through `ansible-playbook`, with our plugins or kolla-ansible's.
 
 The suite runs after `tests/env/up.sh` and `make build` (the Makefile's
-`test` target does both), with $KOLLA_RUST_CACHE/env.sh sourced.
+`test` target does both), with $KOLLA_RUST_CACHE/env.sh sourced. It never
+touches the machine's own Docker engine: every process of the suite lives in
+the test environment's network namespace, and every Docker client (the CLI,
+our modules, the reference plugins) talks to the test engine.
 """
+import ctypes
 import json
 import os
 import subprocess
@@ -26,6 +30,98 @@ REF_13 = REF / "kolla-ansible-13.8.0" / "ansible"
 REF_22 = REF / "kolla-ansible-22.2.0" / "ansible"
 # The 13.x bslurp with its "/usr/bin/env python" shebang made runnable (see up.sh).
 REF_13_LIBRARY = REF / "kolla-ansible-13.8.0" / "library-py3"
+# A sitecustomize that gives the reference's Docker SDK client the test engine (see there).
+REF_SITE = ROOT / "tests" / "env" / "refsite"
+
+# The machine's own engine, which the suite must never change.
+MACHINE_DOCKER_HOST = "unix:///var/run/docker.sock"
+TEST_DOCKER_HOST = os.environ.get("KOLLA_RUST_DOCKER_HOST", "")
+NETNS = os.environ.get("KOLLA_RUST_NETNS", "")
+CLONE_NEWNET = 0x40000000
+# The network namespace the suite was started in (the machine's), kept open for
+# tests that must look at the machine's side; see in_machine_netns().
+_MACHINE_NETNS_FD = None
+_MACHINE_BEFORE = pytest.StashKey[dict]()
+
+
+def _netns_inode(path):
+    return os.stat(path).st_ino
+
+
+def enter_test_namespace():
+    """Moves this process into the test network namespace and pins DOCKER_HOST
+    to the test engine, before any test runs or any thread starts.
+
+    Everything the tests start inherits both: ansible, the docker CLI, our
+    modules (which honour DOCKER_HOST), sockets the tests open. So the
+    deployment tests' host-network containers, their loopback ports, the
+    registry and the probes all meet inside the namespace, away from a
+    deployment on this machine."""
+    if not TEST_DOCKER_HOST or not NETNS:
+        raise pytest.UsageError(
+            "the test environment is not set: run `bash tests/env/up.sh`, then "
+            "`. /var/cache/kolla-rust/env.sh` (it names the test engine and its network namespace)")
+    if TEST_DOCKER_HOST == MACHINE_DOCKER_HOST:
+        raise pytest.UsageError("KOLLA_RUST_DOCKER_HOST is the machine's engine; tests need their own")
+    os.environ["DOCKER_HOST"] = TEST_DOCKER_HOST
+    ns = Path("/run/netns") / NETNS
+    if not ns.exists():
+        raise pytest.UsageError(f"network namespace {NETNS} is missing: run `bash tests/env/up.sh`")
+    global _MACHINE_NETNS_FD
+    if _netns_inode("/proc/thread-self/ns/net") == _netns_inode(ns):
+        return
+    _MACHINE_NETNS_FD = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(ns, os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise pytest.UsageError(f"cannot enter network namespace {NETNS}: {os.strerror(err)} (tests run as root)")
+    finally:
+        os.close(fd)
+
+
+def in_machine_netns(*cmd):
+    """cmd, run in the network namespace the suite was started from (the machine's)."""
+    assert _MACHINE_NETNS_FD is not None, "the suite was started inside the test namespace"
+    return ["nsenter", f"--net=/proc/{os.getpid()}/fd/{_MACHINE_NETNS_FD}", *cmd]
+
+
+def machine_containers():
+    """{id: name} of the running containers on the machine's engine; None when it does not answer."""
+    try:
+        proc = subprocess.run(["docker", "-H", MACHINE_DOCKER_HOST, "ps", "--no-trunc",
+                               "--format", "{{.ID}} {{.Names}}"],
+                              capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return None
+    if proc.returncode != 0:
+        return None
+    return dict(line.split(" ", 1) for line in proc.stdout.splitlines() if line)
+
+
+def pytest_configure(config):
+    enter_test_namespace()
+    # The main process (not a pytest-xdist worker) notes what runs on the machine's engine...
+    if not hasattr(config, "workerinput"):
+        config.stash[_MACHINE_BEFORE] = machine_containers()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # ...and fails the run if any of it is gone or was replaced.
+    config = session.config
+    if hasattr(config, "workerinput") or _MACHINE_BEFORE not in config.stash:
+        return
+    before = config.stash[_MACHINE_BEFORE]
+    if not before:
+        return
+    after = machine_containers() or {}
+    lost = {cid: name for cid, name in before.items() if cid not in after}
+    if lost:
+        names = ", ".join(f"{name} ({cid[:12]})" for cid, name in sorted(lost.items(), key=lambda x: x[1]))
+        session.config.get_terminal_writer().line(
+            f"ERROR: containers running on the machine's engine before the suite are gone: {names}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def parse_single_json(stdout: str) -> dict:
@@ -128,6 +224,8 @@ def ansible_env(tmp_path: Path, library=None, action_plugins=None, module_utils=
         env["ANSIBLE_ACTION_PLUGINS"] = str(action_plugins)
     if module_utils is not None:
         env["ANSIBLE_MODULE_UTILS"] = str(module_utils)
+    if any(p is not None and Path(p).is_relative_to(REF) for p in (library, module_utils)):
+        env["PYTHONPATH"] = ":".join(filter(None, [str(REF_SITE), env.get("PYTHONPATH")]))
     env.update(extra or {})
     return env
 

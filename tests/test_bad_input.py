@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import MODULES, parse_single_json
+from no_log_cases import LONG_SECRET, SHORT_SECRETS, assert_hidden, no_log_options_of
 
 BINARIES = sorted(p.name for p in MODULES.iterdir()
                   if not p.suffix and os.access(p, os.X_OK) and (MODULES / f"{p.name}.yml").exists())
@@ -22,9 +23,10 @@ BINARIES = sorted(p.name for p in MODULES.iterdir()
 # Values each declared type must refuse.
 WRONG = {
     "bool": ["maybe", 2, [1], {"a": 1}],
-    "int": ["ten", 1.5, [1], {"a": 1}, True],
+    # ansible-core's check_type_int/check_type_list take True as the int 1 / ["True"].
+    "int": ["ten", 1.5, "2.5", "0x1f", [1], {"a": 1}],
     "float": ["one point five", [1.0], {"a": 1}],
-    "list": [{"a": 1}, True],
+    "list": [{"a": 1}],
     "dict": ["plain words", "{broken json", [1, 2], 3],
 }
 
@@ -78,7 +80,9 @@ def test_wrong_types_choices_and_unknown_options(name, tmp_path):
     for label, args in typed_cases(name):
         out = run_raw(name, json.dumps(args).encode(), tmp_path)
         if label.startswith("unknown"):
-            assert "Unsupported parameters" in out["msg"] and "no_such_option_xyz" in out["msg"]
+            # ansible-core reports unsupported names after every other error.
+            last = out.get("errors", [out["msg"]])[-1]
+            assert "Unsupported parameters" in last and "no_such_option_xyz" in last, out
         assert "y" * 1000 not in out["msg"], "huge values must not be echoed back"
 
 
@@ -103,6 +107,62 @@ def test_random_argument_objects(name, tmp_path):
         args = {rng.choice(known): value() for _ in range(rng.randint(0, 3))} if known else {}
         args[f"bogus_{rng.randint(0, 999)}"] = value()   # guarantees the call is refused before acting
         run_raw(name, json.dumps(args).encode(), tmp_path)
+
+
+@pytest.mark.parametrize("name", BINARIES)
+def test_short_secrets_keep_a_failure_failed(name, tmp_path):
+    """A refused call carrying a short or JSON-looking no_log value is still one
+    object with failed: true and the same keys, and the value is hidden."""
+    for option in no_log_options_of(name):
+        def call(secret):
+            args = {option: secret, "no_such_option_xyz": secret}
+            return run_raw(name, json.dumps(args).encode(), tmp_path)
+        keys = set(call(LONG_SECRET))
+        for secret in SHORT_SECRETS + [LONG_SECRET]:
+            out = call(secret)
+            assert_hidden(out, secret, keys)
+
+
+MERGE_YAML_BAD = [
+    ("unparsable", [{"path": "a.yml", "content": "a: [1\n"}], "a.yml: line 2"),
+    ("a list document", [{"path": "a.yml", "content": "- 1\n"}], "not a mapping"),
+    ("a scalar document", [{"path": "a.yml", "content": "words\n"}], "not a mapping"),
+    ("two documents", [{"path": "a.yml", "content": "a: 1\n---\nb: 2\n"}], "single document"),
+    ("python tag", [{"path": "a.yml", "content": "a: !!python/name:os.system\n"}], "constructor"),
+    ("unhashable key", [{"path": "a.yml", "content": "? [1]\n: 2\n"}], "unhashable"),
+    ("invalid date", [{"path": "a.yml", "content": "d: 2001-02-30\n"}], "invalid timestamp"),
+    ("control character", [{"path": "a.yml", "content": "a: \u0001\n"}], "unacceptable"),
+    ("no sources", [], "none of the sources exists"),
+    ("content not text", [{"path": "a.yml", "content": ["a"]}], "invalid module arguments"),
+    ("missing content", [{"path": "a.yml"}], "invalid module arguments"),
+]
+
+
+@pytest.mark.parametrize("label,rendered,expect", MERGE_YAML_BAD, ids=[c[0] for c in MERGE_YAML_BAD])
+def test_merge_yaml_bad_sources_leave_dest(label, rendered, expect, tmp_path):
+    """Well-formed calls whose sources cannot be merged: one failure naming the
+    problem, dest untouched, no source text echoed."""
+    dest = tmp_path / "dest.yml"
+    dest.write_text("keep: me\n")
+    args = {"rendered": rendered, "sources": ["a.yml"], "dest": str(dest)}
+    out = run_raw("merge_yaml", json.dumps(args).encode(), tmp_path)
+    assert expect in out["msg"], out["msg"]
+    assert dest.read_text() == "keep: me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["args.json", "dest.yml"]
+
+
+@pytest.mark.parametrize("extra,expect", [
+    ({"yaml_width": "wide"}, "yaml_width"),
+    ({"extend_lists": "sometimes"}, "extend_lists"),
+    ({"mode": "u=rwx,bogus"}, "mode"),
+    ({"owner": "no-such-user-xyz"}, "no-such-user-xyz"),
+    ({"dest": "/nonexistent-dir-xyz/out.yml"}, "/nonexistent-dir-xyz"),
+])
+def test_merge_yaml_bad_options(extra, expect, tmp_path):
+    args = {"rendered": [{"path": "a.yml", "content": "a: 1\n"}], "dest": str(tmp_path / "d.yml"), **extra}
+    out = run_raw("merge_yaml", json.dumps(args).encode(), tmp_path)
+    assert expect in out["msg"], out["msg"]
+    assert not (tmp_path / "d.yml").exists()
 
 
 def test_cases_were_counted():

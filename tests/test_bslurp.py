@@ -62,6 +62,8 @@ def test_push_writes_then_is_idempotent(module, tmp_path):
 
 
 def test_push_shorter_file_leaves_no_stale_bytes(module, tmp_path):
+    """The reference writes in place and keeps the old tail
+    (docs/reference-behaviour.md, bslurp-write); ours replaces the file."""
     dest = tmp_path / "shrink"
     dest.write_bytes(b"a much longer previous version of the file\n")
     module("bslurp", {"src": wire(b"short\n"), "dest": str(dest), "mode": "0644"})

@@ -271,14 +271,14 @@ def test_service_database_role_creates_database_and_user(deployment):
         "  gather_facts: true\n"
         "  tasks:\n"
         "    - ansible.builtin.include_role:\n"
-        "        name: service-database\n"
+        "        name: service_database\n"
         "      vars:\n"
-        "        service_name: kolla_test\n"
-        "        service_databases:\n"
+        "        service_database_project: kolla_test\n"
+        "        service_database_databases:\n"
         "          - {name: kolla_test, user: kolla_test, password: \"{{ test_db_password }}\"}\n")
     secret = "it's a \\ secret"
-    # The playbook lives outside the repository, so the defaults beside site.yml come as extra vars.
-    extra = ["-e", f"@{ROOT / 'group_vars' / 'all.yml'}", "-e", f"@{deployment.globals}", "-e", f"@{deployment.passwords}",
+    # The playbook lives outside the repository, so the defaults beside playbooks/site.yml come as extra vars.
+    extra = ["-e", f"@{ROOT / 'playbooks' / 'group_vars' / 'all.yml'}", "-e", f"@{deployment.globals}", "-e", f"@{deployment.passwords}",
              "-e", json.dumps({"test_db_password": secret})]
 
     def run():

@@ -175,7 +175,7 @@ def test_plain_http_to_tls_daemon_fails_clearly(tls_daemon, tmp_path):
 
 
 def test_reference_ignores_tls_settings(tls_daemon, playbook):
-    """REFERENCE.md 1: the reference's TLS is "not fully implemented" (generate_tls is
+    """docs/reference-behaviour.md, tls: the reference's TLS is "not fully implemented" (generate_tls is
     never called and it has no docker_host): given the TLS options it quietly talks to
     the local socket. Ours reaches the TLS daemon (tests above)."""
     name = f"kdt_tls_ref_{os.urandom(3).hex()}"

@@ -2,7 +2,7 @@
 and the authenticated local registry. Scenarios parametrized over `impl` run
 kolla-ansible 15.6.0's Python module too: where it behaves as ours the same
 assertions hold for both; where it does not, the test asserts the reference's
-behaviour next to ours and names the REFERENCE.md defect we do not reproduce.
+behaviour next to ours and names the section of docs/reference-behaviour.md we do not reproduce.
 Field-by-field change detection is in test_kolla_docker_fields.py."""
 import json
 import re
@@ -84,7 +84,7 @@ def test_every_action_lifecycle(impl, playbook, kdt):
     assert r.result("compare same")["result"] is False
     assert r.result("compare image same")["result"] is False
     assert r.result("compare image other")["result"] is True
-    # compare_image answers in `result` only, in both (REFERENCE.md 6).
+    # compare_image answers in `result` only, in both (docs/reference-behaviour.md, compare-image).
     assert r.result("compare image other")["changed"] is False
 
     state = r.result("state")
@@ -149,7 +149,7 @@ def test_config_check_exit_codes(impl, playbook, kdt):
             assert names_field(differences_of(res), "config"), differences_of(res)
     bad = r.result("compare rc 3")
     assert bad["failed"] is True
-    # The reference reports every unexpected exception as a change (REFERENCE.md 6); a
+    # The reference reports every unexpected exception as a change (docs/reference-behaviour.md, changed-on-error); a
     # failed check changed nothing.
     assert bad["changed"] is (impl == "ref")
     assert "ExitCode: 3" in bad["msg"] if impl == "ref" else re.search(r"\b3\b", bad["msg"]), bad["msg"]
@@ -186,7 +186,7 @@ def test_recreate_or_restart(impl, playbook, kdt):
     # Without a strategy and without a difference nothing happens to the container...
     assert after["plain"]["Id"] == before["plain"]["Id"]
     assert after["plain"]["State"]["StartedAt"] == before["plain"]["State"]["StartedAt"]
-    # ...which the reference still reports as a change (REFERENCE.md 6); ours does not.
+    # ...which the reference still reports as a change (docs/reference-behaviour.md, changed-on-error); ours does not.
     assert r.result("plain")["changed"] is (impl == "ref")
     # COPY_ALWAYS restarts the same container; COPY_ONCE and a difference recreate it.
     assert r.result("always")["changed"] is True
@@ -263,7 +263,7 @@ def test_pull_image(impl, playbook, kdt, registry_image):
     for title in ("no credentials", "wrong password", "missing tag"):
         assert r.result(title)["failed"] is True, title
     if impl == "ours":
-        # The reference surfaces raw tracebacks for these three (REFERENCE.md 6).
+        # The reference surfaces raw tracebacks for these three (docs/reference-behaviour.md, pull-messages).
         assert re.search(r"auth|credential|unauthori[sz]ed|denied", r.result("no credentials")["msg"], re.I)
         assert re.search(r"auth|login|password|unauthori[sz]ed|denied",
                          r.result("wrong password")["msg"], re.I)
@@ -354,7 +354,7 @@ def test_stopped_container_is_started_again(impl, playbook, kdt):
 
 @BOTH
 def test_privileged_is_compared_and_applied_on_create(impl, playbook, kdt):
-    """Privileged containers cannot start here (REFERENCE.md sandbox fact): the test
+    """Privileged containers cannot start here (docs/reference-behaviour.md, privileged): the test
     proves the definition Docker received and the comparison, not a running container."""
     name = kdt("svc")
     r = run(playbook, impl,
@@ -386,7 +386,7 @@ def test_images_without_labels(impl, playbook, kdt):
             task("compare", action="compare_container", **s))
     assert r.result("start")["changed"] is True
     if impl == "ref":
-        # compare_labels crashes on `Labels: null` (REFERENCE.md 1): we fix it.
+        # compare_labels crashes on `Labels: null` (docs/reference-behaviour.md, labels-null): we fix it.
         assert r.result("start again")["failed"] is True and "Traceback" in r.result("start again")["msg"]
         return
     assert r.result("start again")["changed"] is False and not r.result("start again").get("failed")
@@ -497,7 +497,7 @@ def test_compare_image_without_image(impl, playbook, kdt):
             task("compare image", action="compare_image", name=name))
     res = r.result("compare image")
     if impl == "ref":
-        # Crashes on an existing container without `image` (REFERENCE.md 6).
+        # Crashes on an existing container without `image` (docs/reference-behaviour.md, compare-image).
         assert res["failed"] is True and "Traceback" in res["msg"]
     else:
         assert not res["failed"] and res["changed"] is False, res
@@ -506,7 +506,7 @@ def test_compare_image_without_image(impl, playbook, kdt):
 @BOTH
 def test_rejected_create_changes_nothing(impl, playbook):
     """Docker refuses the name: nothing was made, so nothing changed. The reference
-    reports every exception as a change (REFERENCE.md 6); ours must not."""
+    reports every exception as a change (docs/reference-behaviour.md, changed-on-error); ours must not."""
     r = run(playbook, impl,
             task("volume", action="create_volume", name="kdt bad name!"),
             task("container", action="start_container", name="kdt bad name!", image=SERVICE,

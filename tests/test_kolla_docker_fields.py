@@ -7,7 +7,7 @@ kolla-ansible 15.6.0's Python module, in one play per implementation:
   unchanged -> start(base) changed again (going back is a change too).
 
 Ours must follow that sequence exactly. The reference is asserted with its own
-flags: where it differs, the case names the REFERENCE.md defect we deliberately
+flags: where it differs, the case names the docs/reference-behaviour.md section we deliberately
 do not reproduce, so the deviation is proved by the test. After the `changed`
 step, both implementations' containers must look the same to `docker inspect`
 (normalised)."""
@@ -36,7 +36,7 @@ class Case:
     field: str                        # the name our `differences` must contain
     applied: Callable[[dict], bool]   # docker inspect shows the changed value
     ref: dict = field(default_factory=dict)  # the reference's flags where they differ from OURS
-    why: str = ""                     # the REFERENCE.md defect behind `ref`
+    why: str = ""                     # the docs/reference-behaviour.md section behind `ref`
     setup: Callable = None            # extra tasks before the first start, given the name prefix
     ref_applies: bool = True          # False: the reference never reaches the changed value
 

@@ -93,7 +93,7 @@ def test_secret_is_not_echoed_in_failures(tmp_path):
 
 @pytest.mark.parametrize("impl", ["ours", "ref"])
 def test_unsupported_keys_like_reference(impl, playbook):
-    """REFERENCE.md 1 says the reference reports unsupported dimensions / healthcheck
+    """docs/reference-behaviour.md, unsupported-keys, says the reference reports unsupported dimensions / healthcheck
     keys through exit_json with a Python set; ansible-core 2.19's AnsibleModule turns
     the set into a list, so both implementations fail and name the key."""
     hc = {"test": "true", "interval": 1, "timeout": 1, "start_period": 1, "retries": 1, "jitter": 2}

@@ -20,8 +20,11 @@ def write(path: Path, text: str) -> Path:
 
 
 def task(sources, dest, options=None, keywords=None, action="merge_configs"):
-    """A one-task play as JSON (which is YAML): `options` for the module, `keywords` for the task."""
-    t = {"name": "merge", action: {"sources": [str(s) for s in sources], "dest": str(dest), **(options or {})},
+    """A one-task play as JSON (which is YAML): `options` for the module, `keywords` for the task.
+    A list of `sources` is given as paths; anything else is given as it is."""
+    if isinstance(sources, (list, tuple)):
+        sources = [str(s) for s in sources]
+    t = {"name": "merge", action: {"sources": sources, "dest": str(dest), **(options or {})},
          "register": "r", **(keywords or {})}
     return json.dumps([{"hosts": "localhost", "gather_facts": False,
                         "vars": {"region": "RegionTwo", "workers": 3}, "tasks": [t]}])
@@ -203,6 +206,90 @@ def test_direct_module_use_reads_target_files(adhoc, tmp_path):
     assert dest.read_text() == "[s]\nk={{ not templated }}\nm=x\n  y\n\n"
 
 
+@pytest.fixture
+def ini_pair(tmp_path):
+    a = write(tmp_path / "a.ini", "[s]\nk = 1\nj = {{ 1 + 1 }}\n")
+    b = write(tmp_path / "b.ini", "[s]\nk = 3\n")
+    return a, b
+
+
+def untouched(dest: Path):
+    """Gives `dest` known bytes and an old mtime; returns a check that both are unchanged."""
+    dest.write_text("[keep]\nme = 1\n")
+    os.utime(dest, ns=(1_000_000_000, 1_000_000_000))
+
+    def check():
+        assert dest.read_text() == "[keep]\nme = 1\n"
+        assert dest.stat().st_mtime_ns == 1_000_000_000
+        assert [p.name for p in dest.parent.iterdir() if p.name.startswith(f".{dest.name}")] == []
+    return check
+
+
+def test_readme_adhoc_example_splits_comma_separated_sources(adhoc, tmp_path, ini_pair):
+    """The README's `-a "sources=/a.ini,/b.ini dest=/c.ini"` through the action
+    plugin: the comma string is two sources (AnsibleModule's list coercion),
+    both templated and merged, never one missing path and an empty dest."""
+    a, b = ini_pair
+    dest = tmp_path / "c.ini"
+    run = adhoc("merge_configs", f"sources={a},{b} dest={dest}")
+    assert run.rc == 0, run.stdout
+    assert dest.read_text() == "[s]\nk = 3\nj = 2\n\n"
+    r = run.result("merge_configs")
+    assert r["changed"] is True and r["invocation"]["module_args"]["sources"] == [str(a), str(b)]
+    again = adhoc("merge_configs", f"sources={a},{b} dest={dest}")
+    assert again.rc == 0 and again.result("merge_configs")["changed"] is False
+
+
+def test_adhoc_missing_override_is_skipped(adhoc, tmp_path, ini_pair):
+    a, b = ini_pair
+    dest = tmp_path / "c.ini"
+    run = adhoc("merge_configs", f"sources={a},{tmp_path / 'missing.ini'},{b} dest={dest}")
+    assert run.rc == 0, run.stdout
+    assert dest.read_text() == "[s]\nk = 3\nj = 2\n\n"
+
+
+@pytest.mark.parametrize("plugin", ["action plugin", "binary alone"])
+def test_all_sources_missing_fails_and_leaves_dest(adhoc, tmp_path, plugin):
+    """Nothing to merge is a mistake (a typo, a wrong directory), not an empty
+    config: the task fails naming every source, in check mode too, and dest
+    keeps its bytes and mtime."""
+    env = {}
+    if plugin == "binary alone":
+        (tmp_path / "no-action-plugins").mkdir()
+        env = {"ANSIBLE_ACTION_PLUGINS": str(tmp_path / "no-action-plugins")}
+    dest = tmp_path / "c.ini"
+    check = untouched(dest)
+    missing = [tmp_path / "a.ini", tmp_path / "nowhere" / "b.ini"]
+    for extra in ((), ("--check",)):
+        run = adhoc("merge_configs", f"sources={missing[0]},{missing[1]} dest={dest}", *extra, env=env)
+        assert run.rc != 0, run.stdout
+        r = run.result("merge_configs")
+        assert run.records[-1]["status"] == "failed" and r["changed"] is False
+        assert "none of the sources exists or is readable" in r["msg"], r["msg"]
+        assert f"{missing[0]}, {missing[1]}" in r["msg"] and f"{dest} was not changed" in r["msg"]
+        check()
+
+
+def test_sources_take_any_form_the_list_type_takes(playbook, tmp_path, ini_pair):
+    """In a playbook too: a comma-separated string is a list, a single path is a
+    one-item list; a mapping is not a list and fails before anything is written."""
+    a, b = ini_pair
+    dest = tmp_path / "c.ini"
+    run = playbook(task(f"{a},{b}", dest))
+    assert run.rc == 0, run.stdout
+    assert dest.read_text() == "[s]\nk = 3\nj = 2\n\n"
+    run = playbook(task(str(b), dest))
+    assert run.rc == 0, run.stdout
+    assert dest.read_text() == "[s]\nk = 3\n\n"
+    check = untouched(dest)
+    run = playbook(task({"a": 1}, dest))
+    assert run.rc != 0 and "sources must be a list of paths" in run.result("merge")["msg"]
+    check()
+    run = playbook(task([], dest))
+    assert run.rc != 0 and "(none given)" in run.result("merge")["msg"]
+    check()
+
+
 def test_binary_directly(module, tmp_path):
     dest = tmp_path / "d.conf"
     out = module("merge_configs", {"rendered": [{"path": "p", "content": "k = v\n"}], "dest": str(dest)})
@@ -211,6 +298,11 @@ def test_binary_directly(module, tmp_path):
     assert out["failed"] is True and "sources" in out["msg"]
     out = module("merge_configs", {"sources": [str(tmp_path)], "dest": str(dest)})
     assert out["failed"] is True and "is a directory" in out["msg"]
+    # Nothing to merge never replaces dest with an empty file.
+    for args in ({"rendered": []}, {"sources": []}, {"sources": [str(tmp_path / "gone.ini")]}):
+        out = module("merge_configs", {**args, "dest": str(dest)})
+        assert out["failed"] is True and f"{dest} was not changed" in out["msg"], out
+        assert dest.read_text() == "k = v\n\n"
 
 
 def test_fqcn_from_an_installed_collection(playbook, tmp_path, layers):

@@ -1,19 +1,11 @@
 //! Any bytes, split at NUL into up to four sources, through merge_configs'
-//! oslo.config parser, merger and writer (the module's own source files).
+//! oslo.config parser, merger and writer (the module's library).
 //! Nothing may panic, and a merged result must always render.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../modules/merge_configs/src/ini.rs"]
-#[allow(dead_code)]
-mod ini;
-#[path = "../../modules/merge_configs/src/merge.rs"]
-#[allow(dead_code)]
-mod merge;
-#[path = "../../modules/merge_configs/src/write.rs"]
-#[allow(dead_code)]
-mod write;
+use merge_configs::{merge, write};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

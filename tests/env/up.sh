@@ -1,51 +1,55 @@
 #!/usr/bin/env bash
 # Brings up everything the tests need, idempotently, on a fresh Debian machine:
-# Debian packages, a Python venv with ansible-core, a Docker engine, an
-# authenticated registry on 127.0.0.1, the reference kolla-ansible plugins and
-# the small test images. A second run only checks and is quick.
-# Prints nothing but progress on stderr; writes the settings tests read to
-# $KOLLA_RUST_CACHE/env.sh.
+# Debian packages, a Python venv with ansible-core, the reference kolla-ansible
+# plugins, and the tests' OWN Docker engine with an authenticated registry and
+# the test images.
+#
+# The test engine never is the machine's engine (the one `make deploy` uses at
+# /var/run/docker.sock): it has its own socket, data root, exec root, pid file,
+# config file and bridge (kr-test0), and runs inside the network namespace
+# kolla-rust-test, so its bridge and the host-network containers of the deployment tests (which
+# bind the same loopback ports as a real all-in-one deployment) live there.
+# The registry (127.0.0.1:5000) and the apt relay image builds use (see
+# mirror_relay.py) listen on that namespace's loopback only. The tests enter
+# the namespace themselves (tests/conftest.py).
+#
+# Everything is left running and cached (engine, images, registry, venv) so a
+# second run only checks and takes seconds, and several shells can run tests
+# at once; tests/env/down.sh stops the processes and keeps the caches.
+# Progress goes to stderr; the settings tests read are written atomically to
+# $KOLLA_RUST_CACHE/env.sh once everything answers.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${KOLLA_RUST_CACHE:-/var/cache/kolla-rust}
-VENV=$CACHE/venv
+# shellcheck source=tests/env/lib.sh
+. "$ROOT/tests/env/lib.sh"
 REF=$CACHE/ref
-REGISTRY_DIR=$CACHE/registry
+NETNS=kolla-rust-test
+RUN_DIR=/run/kolla-rust-test
+ENGINE_DIR=$CACHE/test-engine
+SOCK=$RUN_DIR/docker.sock
+TEST_DOCKER_HOST=unix://$SOCK
+REGISTRY_DIR=$CACHE/test-registry
 REGISTRY_ADDR=127.0.0.1:5000
 REGISTRY_USER=kolla
 REGISTRY_PASS=kolla-test-registry-secret
-mkdir -p "$CACHE" "$REF" "$REGISTRY_DIR"
+RELAY_PORT=3142
+mkdir -p "$CACHE" "$REF" "$REGISTRY_DIR" "$ENGINE_DIR" "$RUN_DIR"
 
-say() { echo "[env] $*" >&2; }
+# One set-up at a time: a second caller waits, then finds everything up.
+exec 9>"$CACHE/.up.lock"
+flock 9
 
-# --- Debian packages -------------------------------------------------------
-need_pkgs=()
-command -v dockerd >/dev/null || need_pkgs+=(docker.io)
-command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
-command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
-[ -x /bin/busybox ] || need_pkgs+=(busybox-static)
-command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
-command -v openssl >/dev/null || need_pkgs+=(openssl)
-command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
-command -v file >/dev/null || need_pkgs+=(file)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    say "installing Debian packages: ${need_pkgs[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-fi
+# nsenter, not `ip netns exec`: the latter remounts /sys, hiding the cgroup v1
+# hierarchies dockerd needs.
+NSENTER=(nsenter "--net=/run/netns/$NETNS")
+in_ns() { "${NSENTER[@]}" "$@"; }
+# Long-lived processes are started as plain commands (so $! is their pid: nsenter
+# and setsid exec) without the lock's descriptor (or they would hold it forever).
 
-# --- Python venv -----------------------------------------------------------
-REQ_HASH=$(sha256sum "$ROOT/tests/env/requirements.txt" | cut -c1-16)
-if [ "$(cat "$VENV/.req-hash" 2>/dev/null)" != "$REQ_HASH" ]; then
-    say "creating the Python venv in $VENV"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --upgrade pip
-    "$VENV/bin/pip" install -q -r "$ROOT/tests/env/requirements.txt"
-    echo "$REQ_HASH" > "$VENV/.req-hash"
-fi
+ensure_packages
+ensure_venv
 
 # --- Reference plugins (kolla-ansible from PyPI) ---------------------------
 fetch_ref() {
@@ -71,18 +75,48 @@ if [ ! -f "$REF/kolla-ansible-13.8.0/library-py3/bslurp.py" ]; then
 fi
 fetch_ref 22.2.0   # merge_configs as users run it today
 
-# --- Docker engine ---------------------------------------------------------
-if ! docker info >/dev/null 2>&1; then
-    say "starting dockerd"
-    setsid dockerd >"$CACHE/dockerd.log" 2>&1 < /dev/null &
-    for _ in $(seq 1 60); do
-        docker info >/dev/null 2>&1 && break
-        sleep 0.5
-    done
-    docker info >/dev/null 2>&1 || { tail -20 "$CACHE/dockerd.log" >&2; echo "dockerd did not start" >&2; exit 1; }
-fi
+# --- The network namespace -------------------------------------------------
+[ -e "/run/netns/$NETNS" ] || { say "creating network namespace $NETNS"; ip netns add "$NETNS"; }
+ip -n "$NETNS" link set lo up
+ns_inode=$(stat -L -c %i "/run/netns/$NETNS")
 
-# --- Authenticated registry on loopback ------------------------------------
+# --- The test engine -------------------------------------------------------
+# Its bridge has a name of its own: a dockerd started with --bridge=none (as
+# test_docker_tls.py's is, in this namespace) deletes any interface named docker0.
+BRIDGE=kr-test0
+BRIDGE_ADDR=172.30.0.1/16
+if ! ip -n "$NETNS" link show "$BRIDGE" >/dev/null 2>&1; then
+    ip -n "$NETNS" link add "$BRIDGE" type bridge
+    ip -n "$NETNS" addr add "$BRIDGE_ADDR" dev "$BRIDGE"
+fi
+ip -n "$NETNS" link set "$BRIDGE" up
+# Our own config file and identity key: the machine's /etc/docker/daemon.json
+# and /etc/docker/key.json belong to its own engine.
+engine_config=$(printf '{"deprecated-key-path": "%s", "bridge": "%s"}' "$ENGINE_DIR/key.json" "$BRIDGE")
+engine_up() { DOCKER_HOST=$TEST_DOCKER_HOST docker info >/dev/null 2>&1; }
+# An engine started with another configuration (an older up.sh) is restarted.
+if engine_up && [ "$(cat "$ENGINE_DIR/daemon.json" 2>/dev/null)" != "$engine_config" ]; then
+    old_pid=$(cat "$RUN_DIR/docker.pid")
+    say "restarting the test engine (pid $old_pid): its configuration changed"
+    kill "$old_pid"
+    for _ in $(seq 1 120); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.5; done
+fi
+if ! engine_up; then
+    say "starting the test engine (dockerd in $NETNS, $SOCK)"
+    echo "$engine_config" > "$ENGINE_DIR/daemon.json"
+    "${NSENTER[@]}" setsid dockerd --config-file "$ENGINE_DIR/daemon.json" \
+        --host "$TEST_DOCKER_HOST" --data-root "$ENGINE_DIR/data" --exec-root "$RUN_DIR/exec" \
+        --pidfile "$RUN_DIR/docker.pid" >"$ENGINE_DIR/dockerd.log" 2>&1 < /dev/null 9>&- &
+    for _ in $(seq 1 120); do engine_up && break; sleep 0.5; done
+    engine_up || { tail -20 "$ENGINE_DIR/dockerd.log" >&2; die "the test engine did not start (log: $ENGINE_DIR/dockerd.log)"; }
+fi
+# Whatever answers on the socket must be the engine in our namespace.
+engine_pid=$(cat "$RUN_DIR/docker.pid")
+[ "$(stat -L -c %i "/proc/$engine_pid/ns/net")" = "$ns_inode" ] \
+    || die "the engine on $SOCK (pid $engine_pid) is not in network namespace $NETNS: stop it (tests/env/down.sh) and rerun"
+export DOCKER_HOST=$TEST_DOCKER_HOST
+
+# --- Authenticated registry on the namespace's loopback --------------------
 if [ ! -s "$REGISTRY_DIR/htpasswd" ]; then
     htpasswd -Bbn "$REGISTRY_USER" "$REGISTRY_PASS" > "$REGISTRY_DIR/htpasswd"
 fi
@@ -102,7 +136,7 @@ auth:
     realm: kolla-rust-tests
     path: $REGISTRY_DIR/htpasswd
 YAML
-registry_up() { python3 - "$REGISTRY_ADDR" <<'PY'
+registry_up() { in_ns python3 - "$REGISTRY_ADDR" <<'PY'
 import sys, urllib.request, urllib.error
 try:
     urllib.request.urlopen("http://%s/v2/" % sys.argv[1], timeout=2)
@@ -113,13 +147,30 @@ except Exception:
 PY
 }
 if ! registry_up; then
-    say "starting the registry on $REGISTRY_ADDR"
-    setsid docker-registry serve "$REGISTRY_DIR/config.yml" >"$REGISTRY_DIR/registry.log" 2>&1 < /dev/null &
+    say "starting the registry on $REGISTRY_ADDR in $NETNS"
+    "${NSENTER[@]}" setsid docker-registry serve "$REGISTRY_DIR/config.yml" \
+        >"$REGISTRY_DIR/registry.log" 2>&1 < /dev/null 9>&- &
+    echo $! > "$RUN_DIR/registry.pid"
     for _ in $(seq 1 40); do registry_up && break; sleep 0.25; done
-    registry_up || { tail -20 "$REGISTRY_DIR/registry.log" >&2; echo "registry did not start" >&2; exit 1; }
+    registry_up || { tail -20 "$REGISTRY_DIR/registry.log" >&2; die "the registry did not start"; }
 fi
 
-# --- Test images -----------------------------------------------------------
+# --- The apt relay image builds in the namespace use -----------------------
+relay_up() { in_ns python3 -c "import socket; socket.create_connection(('127.0.0.1', $RELAY_PORT), timeout=2)" 2>/dev/null; }
+if ! relay_up; then
+    mapfile -t mirrors < <(apt_mirrors)
+    [ ${#mirrors[@]} -gt 0 ] || debian_mirror >/dev/null   # dies with the message saying what to configure
+    say "starting the apt relay on 127.0.0.1:$RELAY_PORT in $NETNS"
+    setsid python3 "$ROOT/tests/env/mirror_relay.py" "$NETNS" "$RELAY_PORT" "${mirrors[@]}" \
+        >"$RUN_DIR/relay.log" 2>&1 < /dev/null 9>&- &
+    echo $! > "$RUN_DIR/relay.pid"
+    for _ in $(seq 1 40); do relay_up && break; sleep 0.25; done
+    relay_up || { cat "$RUN_DIR/relay.log" >&2; die "the apt relay did not start"; }
+fi
+# Docker's predefined proxy build arguments: seen by RUN steps, not part of the build cache key.
+export KOLLA_RUST_APT_PROXY=http://127.0.0.1:$RELAY_PORT
+
+# --- Test images (in the test engine) --------------------------------------
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 if ! have_image kolla-test/busybox:unlabeled; then
     say "building kolla-test/busybox:unlabeled"
@@ -141,17 +192,41 @@ if ! have_image kolla-test/busybox:labeled; then
     docker build -q -t kolla-test/busybox:labeled "$tmp" >/dev/null
     rm -rf "$tmp"
 fi
-# Later issues' service images are built by their own scripts, called here when present.
+# Later issues' images are built by their own scripts, called here when present.
 for extra in "$ROOT"/tests/env/images.d/*.sh; do
     [ -e "$extra" ] && bash "$extra"
 done
+# The systemd node (systemd as PID 1 with its own dockerd and podman): where
+# systemd-mode container tests run. Cached by its recipe hash.
+bash "$ROOT/tests/env/nodes/build.sh"
 
-cat > "$CACHE/env.sh" <<SH
+# Ansible collections the controller side needs beside ansible-core
+# (community.docker's docker connection reaches the systemd node). PyPI's
+# `ansible` bundle is the only source of collections here (Galaxy is not
+# reachable); --no-deps keeps the venv's pinned ansible-core the one that runs.
+COLLECTIONS_PIN=ansible==12.3.0
+if [ "$(cat "$CACHE/collections/.pin" 2>/dev/null)" != "$COLLECTIONS_PIN" ]; then
+    say "installing Ansible collections ($COLLECTIONS_PIN) into $CACHE/collections"
+    rm -rf "$CACHE/collections"
+    "$VENV/bin/pip" install -q --no-deps --target "$CACHE/collections" "$COLLECTIONS_PIN"
+    echo "$COLLECTIONS_PIN" > "$CACHE/collections/.pin"
+fi
+
+tmp_env=$(mktemp "$CACHE/.env.sh.XXXXXX")
+cat > "$tmp_env" <<SH
+# Written by tests/env/up.sh: what the tests need. DOCKER_HOST is the TEST
+# engine (in network namespace $NETNS), not this machine's engine.
 export KOLLA_RUST_CACHE=$CACHE
 export KOLLA_RUST_VENV=$VENV
 export KOLLA_RUST_REF=$REF
+export KOLLA_RUST_NETNS=$NETNS
+export KOLLA_RUST_DOCKER_HOST=$TEST_DOCKER_HOST
+export DOCKER_HOST=$TEST_DOCKER_HOST
+export KOLLA_RUST_APT_PROXY=$KOLLA_RUST_APT_PROXY
 export KOLLA_RUST_REGISTRY=$REGISTRY_ADDR
 export KOLLA_RUST_REGISTRY_USER=$REGISTRY_USER
 export KOLLA_RUST_REGISTRY_PASS=$REGISTRY_PASS
 SH
-say "ready (settings in $CACHE/env.sh)"
+chmod 0644 "$tmp_env"
+mv "$tmp_env" "$CACHE/env.sh"
+say "ready (settings in $CACHE/env.sh; test engine $TEST_DOCKER_HOST in network namespace $NETNS)"

@@ -45,16 +45,22 @@ impl Type {
     /// "unable to convert to X: " in AnsibleModule's message.
     pub fn coerce(self, value: &Value) -> Result<Value, String> {
         match self {
-            Type::Str => Ok(Value::String(to_str(value))),
+            Type::Str => Ok(Value::String(python_str(value))),
             Type::Bool => to_bool(value).map(Value::Bool),
             Type::Int => to_int(value),
             Type::Float => to_float(value),
             Type::List => to_list(value),
             Type::Dict => to_dict(value),
-            Type::Path => Ok(Value::String(expand_path(&to_str(value)))),
+            Type::Path => Ok(Value::String(expand_path(&python_str(value)))),
             Type::Raw => Ok(value.clone()),
         }
     }
+}
+
+/// Python's `type(value).__name__`, e.g. `str`, as validation messages name a given value's type.
+pub(crate) fn python_type_short(value: &Value) -> &'static str {
+    let long = python_type_name(value);
+    &long["<class '".len()..long.len() - "'>".len()]
 }
 
 /// Python's `type(value)` as printed by Ansible, e.g. `<class 'str'>`.
@@ -70,8 +76,9 @@ pub fn python_type_name(value: &Value) -> &'static str {
     }
 }
 
-/// Python's `str()` of a JSON value, which is what `to_native` yields.
-pub(crate) fn to_str(value: &Value) -> String {
+/// Python's `str()` of a JSON value (what `to_native` yields): `True`, `None`,
+/// `1.0`, `['a', 1]`, `{'k': 'v'}`; strings are returned unchanged.
+pub fn python_str(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => "None".into(),
@@ -99,13 +106,40 @@ pub(crate) fn to_str(value: &Value) -> String {
 }
 
 fn python_number(n: &Number) -> String {
-    if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-        if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
-            return format!("{f:.1}");
-        }
-        return f.to_string();
+    match n.as_f64().filter(|_| n.is_f64()) {
+        Some(f) => python_float(f),
+        None => n.to_string(),
     }
-    n.to_string()
+}
+
+/// Python's `repr(float)`: the shortest round-trip digits, positional for
+/// exponents -4..16 (always with a fractional part), else `1e+16` style.
+fn python_float(f: f64) -> String {
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "nan"
+        } else if f > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        }
+        .into();
+    }
+    // `{:e}` gives the shortest round-trip digits as `d.ddde±x`.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-4..16).contains(&exp) {
+        let s = f.to_string();
+        if s.contains('.') {
+            s
+        } else {
+            format!("{s}.0")
+        }
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    }
 }
 
 fn python_repr(value: &Value) -> String {
@@ -134,7 +168,7 @@ fn python_repr(value: &Value) -> String {
             out.push(quote);
             out
         }
-        other => to_str(other),
+        other => python_str(other),
     }
 }
 
@@ -150,7 +184,7 @@ fn to_bool(value: &Value) -> Result<bool, String> {
             _ => n.to_string(),
         },
         Value::String(s) => s.to_lowercase(),
-        other => to_str(other),
+        other => python_str(other),
     };
     if TRUE_WORDS.contains(&word.as_str()) {
         return Ok(true);
@@ -159,52 +193,133 @@ fn to_bool(value: &Value) -> Result<bool, String> {
         return Ok(false);
     }
     Err(format!(
-        "The value '{}' is not a valid boolean.  Valid booleans include: {}",
-        to_str(value),
+        "The value '{}' is not a valid boolean. Valid booleans include: {}",
+        python_str(value),
         "'y', 'yes', 'on', '1', 'true', 't', 1, 1.0, True, 'n', 'no', 'off', '0', 'false', 'f', 0, 0.0, False"
     ))
 }
 
 fn to_int(value: &Value) -> Result<Value, String> {
-    let fail = || format!("{} cannot be converted to an int", python_type_name(value));
+    coerce_int(value).map(Value::from)
+}
+
+/// An `int` option's value as ansible-core's `check_type_int` computes it:
+/// integers pass; `true`/`false` are Python ints (1/0); floats and strings go
+/// through `decimal.Decimal`, so `3.0`, `"1e3"`, `" 1_0 "` and `"2.0"` are
+/// accepted while `2.5`, `"2.5"`, `"0x1f"` and `"ten"` are refused with
+/// `"'2.5'" cannot be converted to an int`. Values beyond 64 bits are refused.
+pub fn coerce_int(value: &Value) -> Result<i64, String> {
+    let refuse = || format!("\"{}\" cannot be converted to an int", python_repr(value));
+    let too_big = || {
+        format!(
+            "\"{}\" is out of the 64-bit integer range",
+            python_repr(value)
+        )
+    };
     match value {
-        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(value.clone()),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok(Value::from(f as i64)),
-            _ => Err(fail()),
+        Value::Bool(b) => Ok(i64::from(*b)),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                return Ok(i);
+            }
+            if n.is_u64() {
+                return Err(too_big());
+            }
+            match n.as_f64() {
+                Some(f) if f.is_finite() && f.fract() == 0.0 => {
+                    // ±2^63 is exactly representable; anything at or above 2^63 is not an i64.
+                    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+                    if (-LIMIT..LIMIT).contains(&f) {
+                        Ok(f as i64)
+                    } else {
+                        Err(too_big())
+                    }
+                }
+                _ => Err(refuse()),
+            }
+        }
+        Value::String(s) => match decimal_to_int(s) {
+            Some(Ok(i)) => Ok(i),
+            Some(Err(())) => Err(too_big()),
+            None => Err(refuse()),
         },
-        Value::String(s) => parse_python_int(s).map(Value::from).ok_or_else(fail),
-        _ => Err(fail()),
+        _ => Err(refuse()),
     }
 }
 
-/// Python's `int(str)`: surrounding whitespace, a sign, digits and underscores between digits.
-fn parse_python_int(s: &str) -> Option<i64> {
-    let t = s.trim();
-    let (neg, digits) = match t.as_bytes().first()? {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
+/// `int(Decimal(text))` when that loses nothing: `None` when the text is not an
+/// integral decimal, `Some(Err)` when it is one but does not fit an i64.
+/// Decimal strips surrounding whitespace and every underscore before parsing.
+fn decimal_to_int(text: &str) -> Option<Result<i64, ()>> {
+    let clean: String = text.trim().chars().filter(|c| *c != '_').collect();
+    let (neg, rest) = match clean.as_bytes().first()? {
+        b'-' => (true, &clean[1..]),
+        b'+' => (false, &clean[1..]),
+        _ => (false, clean.as_str()),
     };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
+    let (mantissa, exp) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int_part.is_empty() && frac_part.is_empty())
+        || !all_digits(int_part)
+        || !all_digits(frac_part)
     {
         return None;
     }
-    if !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
-        return None;
+    let exp: i64 = match exp {
+        None => 0,
+        Some(e) => {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !all_digits(digits) {
+                return None;
+            }
+            // A huge exponent either shifts non-zero digits out of range or multiplies zero.
+            e.parse().unwrap_or(if e.starts_with('-') {
+                i64::MIN / 2
+            } else {
+                i64::MAX / 2
+            })
+        }
+    };
+    let digits = format!("{int_part}{frac_part}");
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(Ok(0));
     }
-    let clean: String = digits.chars().filter(|c| *c != '_').collect();
-    let n: i64 = clean.parse().ok()?;
-    Some(if neg { -n } else { n })
+    // value = digits * 10^shift
+    let shift = exp - frac_part.len() as i64;
+    let kept = if shift < 0 {
+        let drop = usize::try_from(-shift).unwrap_or(usize::MAX);
+        if drop >= digits.len() {
+            return None;
+        }
+        let (kept, dropped) = digits.split_at(digits.len() - drop);
+        if dropped.bytes().any(|b| b != b'0') {
+            return None;
+        }
+        kept.to_string()
+    } else {
+        if shift > 19 {
+            return Some(Err(()));
+        }
+        format!("{digits}{}", "0".repeat(shift as usize))
+    };
+    let magnitude: i128 = match kept.parse() {
+        Ok(m) => m,
+        Err(_) => return Some(Err(())),
+    };
+    let signed = if neg { -magnitude } else { magnitude };
+    Some(i64::try_from(signed).map_err(|_| ()))
 }
 
 fn to_float(value: &Value) -> Result<Value, String> {
     let fail = || format!("{} cannot be converted to a float", python_type_name(value));
     match value {
         Value::Number(n) => n.as_f64().map(Value::from).ok_or_else(fail),
+        Value::Bool(b) => Ok(Value::from(f64::from(u8::from(*b)))),
         Value::String(s) => {
             let t = s.trim();
             let lower = t.to_ascii_lowercase();
@@ -215,11 +330,12 @@ fn to_float(value: &Value) -> Result<Value, String> {
             if ok_word {
                 return Err(format!("{t} is not representable in JSON"));
             }
-            t.parse::<f64>()
+            t.replace('_', "")
+                .parse::<f64>()
                 .ok()
                 .filter(|f| f.is_finite())
                 .map(Value::from)
-                .ok_or_else(|| format!("could not convert string to float: '{s}'"))
+                .ok_or_else(fail)
         }
         _ => Err(fail()),
     }
@@ -231,7 +347,9 @@ fn to_list(value: &Value) -> Result<Value, String> {
         Value::String(s) => Ok(Value::Array(
             s.split(',').map(|p| Value::String(p.into())).collect(),
         )),
-        Value::Number(_) => Ok(Value::Array(vec![Value::String(to_str(value))])),
+        Value::Number(_) | Value::Bool(_) => {
+            Ok(Value::Array(vec![Value::String(python_str(value))]))
+        }
         _ => Err(format!(
             "{} cannot be converted to a list",
             python_type_name(value)
@@ -288,7 +406,7 @@ fn parse_key_value_text(text: &str) -> Result<Map<String, Value>, String> {
     let mut map = Map::new();
     for f in fields {
         let (k, v) = f.split_once('=').ok_or_else(|| {
-            format!("dictionary requested, but '{f}' is not of the form key=value")
+            "unable to evaluate string in the \"key=value\" format as dictionary".to_string()
         })?;
         map.insert(k.to_string(), Value::String(v.to_string()));
     }
@@ -370,27 +488,89 @@ mod tests {
         assert_eq!(Type::Int.coerce(&json!(3.0)).unwrap(), json!(3));
         assert_eq!(
             Type::Int.coerce(&json!("ten")).unwrap_err(),
-            "<class 'str'> cannot be converted to an int"
+            "\"'ten'\" cannot be converted to an int"
         );
-        assert_eq!(
-            Type::Int.coerce(&json!(2.5)).unwrap_err(),
-            "<class 'float'> cannot be converted to an int"
-        );
-        assert!(Type::Int.coerce(&json!(true)).is_err());
+    }
+
+    /// Each row was checked against ansible-core 2.19's `check_type_int`.
+    #[test]
+    fn coerce_int_follows_check_type_int() {
+        let ok: &[(Value, i64)] = &[
+            (json!(7), 7),
+            (json!(true), 1),
+            (json!(false), 0),
+            (json!(3.0), 3),
+            (json!(-0.0), 0),
+            (json!("2.0"), 2),
+            (json!("1."), 1),
+            (json!("1e3"), 1000),
+            (json!("1E3"), 1000),
+            (json!("10e-1"), 1),
+            (json!("1.0e1"), 10),
+            (json!(" 7\n"), 7),
+            (json!("+5"), 5),
+            (json!("-0"), 0),
+            (json!("1__0"), 10),
+            (json!("_1"), 1),
+            (json!("1_"), 1),
+            (json!("1_000.0"), 1000),
+            (json!("0.00"), 0),
+            (json!("9223372036854775807"), i64::MAX),
+            (json!("-9223372036854775808"), i64::MIN),
+        ];
+        for (v, want) in ok {
+            assert_eq!(coerce_int(v), Ok(*want), "{v}");
+        }
+        let refused: &[(Value, &str)] = &[
+            (json!(2.5), "\"2.5\" cannot be converted to an int"),
+            (json!("2.5"), "\"'2.5'\" cannot be converted to an int"),
+            (json!("0x1f"), "\"'0x1f'\" cannot be converted to an int"),
+            (json!("0b1"), "\"'0b1'\" cannot be converted to an int"),
+            (json!(".5"), "\"'.5'\" cannot be converted to an int"),
+            (json!("1e-1"), "\"'1e-1'\" cannot be converted to an int"),
+            (json!("1 0"), "\"'1 0'\" cannot be converted to an int"),
+            (json!(""), "\"''\" cannot be converted to an int"),
+            (json!("nan"), "\"'nan'\" cannot be converted to an int"),
+            (json!("true"), "\"'true'\" cannot be converted to an int"),
+            (json!("a'b"), "\"\"a'b\"\" cannot be converted to an int"),
+            (json!(null), "\"None\" cannot be converted to an int"),
+            (json!([1]), "\"[1]\" cannot be converted to an int"),
+            (
+                json!({"a": 1}),
+                "\"{'a': 1}\" cannot be converted to an int",
+            ),
+        ];
+        for (v, want) in refused {
+            assert_eq!(coerce_int(v).unwrap_err(), *want, "{v}");
+        }
+        for v in [
+            json!("9223372036854775808"),
+            json!(1e20),
+            json!(u64::MAX),
+            json!("1e30"),
+        ] {
+            assert!(
+                coerce_int(&v).unwrap_err().contains("out of the 64-bit"),
+                "{v}"
+            );
+        }
     }
 
     #[test]
-    fn float_from_numbers_and_strings() {
-        assert_eq!(Type::Float.coerce(&json!("1.5")).unwrap(), json!(1.5));
-        assert_eq!(Type::Float.coerce(&json!(2)).unwrap(), json!(2.0));
-        assert!(Type::Float
-            .coerce(&json!("x"))
-            .unwrap_err()
-            .contains("could not convert"));
-        assert!(Type::Float
-            .coerce(&json!({}))
-            .unwrap_err()
-            .contains("cannot be converted to a float"));
+    fn floats_render_as_python_repr() {
+        for (f, want) in [
+            (1.0, "1.0"),
+            (2.5, "2.5"),
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (123456789012345.0, "123456789012345.0"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (-3.25e-7, "-3.25e-07"),
+        ] {
+            assert_eq!(python_str(&json!(f)), want, "{f}");
+        }
     }
 
     #[test]
@@ -428,10 +608,10 @@ mod tests {
             Type::Dict.coerce(&json!("{broken")).unwrap_err(),
             "unable to evaluate string as dictionary"
         );
-        assert!(Type::Dict
-            .coerce(&json!("a=1 b"))
-            .unwrap_err()
-            .contains("'b'"));
+        assert_eq!(
+            Type::Dict.coerce(&json!("a=1 b")).unwrap_err(),
+            "unable to evaluate string in the \"key=value\" format as dictionary"
+        );
         assert_eq!(
             Type::Dict.coerce(&json!([1])).unwrap_err(),
             "<class 'list'> cannot be converted to a dict"
@@ -457,23 +637,19 @@ mod tests {
     fn path_expands_home_and_variables() {
         std::env::set_var("HOME", "/home/op");
         std::env::set_var("KOLLA_TEST_DIR", "etc");
-        assert_eq!(
-            Type::Path.coerce(&json!("~/x")).unwrap(),
-            json!("/home/op/x")
-        );
-        assert_eq!(
-            Type::Path.coerce(&json!("/$KOLLA_TEST_DIR/a")).unwrap(),
-            json!("/etc/a")
-        );
-        assert_eq!(
-            Type::Path.coerce(&json!("/${KOLLA_TEST_DIR}/b")).unwrap(),
-            json!("/etc/b")
-        );
-        assert_eq!(
-            Type::Path.coerce(&json!("/$NOPE_UNSET_X/c")).unwrap(),
-            json!("/$NOPE_UNSET_X/c")
-        );
-        assert_eq!(Type::Path.coerce(&json!("a~b")).unwrap(), json!("a~b"));
+        for (given, want) in [
+            ("~/x", "/home/op/x"),
+            ("/$KOLLA_TEST_DIR/a", "/etc/a"),
+            ("/${KOLLA_TEST_DIR}/b", "/etc/b"),
+            ("/$NOPE_UNSET_X/c", "/$NOPE_UNSET_X/c"),
+            ("a~b", "a~b"),
+        ] {
+            assert_eq!(
+                Type::Path.coerce(&json!(given)).unwrap(),
+                json!(want),
+                "{given}"
+            );
+        }
     }
 
     #[test]

@@ -1,40 +1,40 @@
 //! The module lifecycle: read the args file, validate, call the module, print one JSON object.
 
-use crate::nolog;
+use crate::nolog::{self, Secrets};
 use crate::response::{Failure, Response};
 use crate::spec::ArgSpec;
-use crate::validate::{no_log_values, validate};
+use crate::validate::{no_log_values, validate, Validated, ValidationError};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// A validated invocation: the coerced options and Ansible's internal settings.
+/// A validated invocation: the coerced options, the spec they were checked
+/// against, and Ansible's check/diff settings.
 #[derive(Debug)]
-pub struct Module {
+pub struct Module<'s> {
     name: String,
-    /// Always an object; kept as a Value so `parse` can deserialise by reference.
-    params: Value,
+    spec: &'s ArgSpec,
+    params: Map<String, Value>,
     check_mode: bool,
     diff_mode: bool,
-    no_log: bool,
-    verbosity: u64,
-    tmpdir: Option<PathBuf>,
     warnings: RefCell<Vec<String>>,
+    secrets: RefCell<Secrets>,
 }
 
-impl Module {
+impl Module<'_> {
     /// The module name as Ansible invoked it.
     pub fn name(&self) -> &str {
         &self.name
     }
+    /// The spec the options were validated against, built once by `main`.
+    pub fn spec(&self) -> &ArgSpec {
+        self.spec
+    }
     /// Every option of the spec, coerced; absent options without default are null.
     pub fn params(&self) -> &Map<String, Value> {
-        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-        self.params
-            .as_object()
-            .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+        &self.params
     }
     /// One option's value (null when absent).
     pub fn get(&self, name: &str) -> &Value {
@@ -55,21 +55,28 @@ impl Module {
     pub fn diff_mode(&self) -> bool {
         self.diff_mode
     }
-    /// The task has `no_log: true`.
-    pub fn no_log(&self) -> bool {
-        self.no_log
-    }
-    /// The number of `-v` flags.
-    pub fn verbosity(&self) -> u64 {
-        self.verbosity
-    }
-    /// The remote temporary directory Ansible made for this task, if any.
-    pub fn tmpdir(&self) -> Option<&PathBuf> {
-        self.tmpdir.as_ref()
-    }
     /// Adds a warning to the result, whatever the outcome.
     pub fn warn(&self, msg: impl Into<String>) {
         self.warnings.borrow_mut().push(msg.into());
+    }
+    /// Validates a dict of options (e.g. task options merged with
+    /// `common_options`) against this module's spec, as [`ArgSpec::validate`]
+    /// does; the `no_log` values it holds are hidden in the result like the
+    /// task's own, and its warnings are added to the result.
+    pub fn validate(&self, raw: &Map<String, Value>) -> Result<Validated, ValidationError> {
+        self.hide(no_log_values(self.spec, raw));
+        let outcome = validate(self.spec, raw);
+        let warnings = match &outcome {
+            Ok(v) => &v.warnings,
+            Err(e) => &e.warnings,
+        };
+        self.warnings.borrow_mut().extend(warnings.iter().cloned());
+        outcome
+    }
+    fn hide(&self, values: Vec<String>) {
+        let mut secrets = self.secrets.borrow_mut();
+        secrets.add(values);
+        nolog::publish(&secrets);
     }
 }
 
@@ -109,8 +116,13 @@ where
             true
         }
     });
-    nolog::remember(no_log_values(spec, &raw));
+    let mut secrets = Secrets::default();
+    secrets.add(no_log_values(spec, &raw));
+    nolog::publish(&secrets);
 
+    // `_ansible_no_log` only silences AnsibleModule's syslog entry (which a
+    // binary module never writes); hiding the result of a `no_log` task is the
+    // controller's job, and the flag is also set by `no_target_syslog`.
     let flag = |k: &str| {
         internal
             .get(k)
@@ -119,16 +131,18 @@ where
     };
     let check_mode = flag("check_mode");
     let diff_mode = flag("diff");
-    let no_log = flag("no_log");
 
-    let params = match validate(spec, &raw) {
-        Ok(p) => p,
+    let Validated { params, warnings } = match validate(spec, &raw) {
+        Ok(v) => v,
         Err(e) => {
             let mut out = failure_json(&e.messages[0]);
             if e.messages.len() > 1 {
                 out["errors"] = Value::from(e.messages.clone());
             }
-            return nolog::scrub(out);
+            if !e.warnings.is_empty() {
+                out["warnings"] = Value::from(e.warnings);
+            }
+            return secrets.scrub(out);
         }
     };
     let name = internal
@@ -146,35 +160,28 @@ where
                 "remote module ({name}) does not support check mode"
             )),
         );
-        return Value::Object(out);
+        return secrets.scrub(Value::Object(out));
     }
     let module = Module {
         name,
-        params: Value::Object(params),
+        spec,
+        params,
         check_mode,
         diff_mode,
-        no_log,
-        verbosity: internal
-            .get("verbosity")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-        tmpdir: internal
-            .get("tmpdir")
-            .and_then(Value::as_str)
-            .map(PathBuf::from),
-        warnings: RefCell::new(Vec::new()),
+        warnings: RefCell::new(warnings),
+        secrets: RefCell::new(secrets),
     };
 
     let mut out = Map::new();
-    let mut warnings;
+    let mut warnings = module.warnings.take();
     match body(&module) {
         Ok(resp) => {
             out.insert("changed".into(), Value::Bool(resp.changed));
             out.extend(resp.fields);
-            if let Some(diff) = resp.diff.filter(|_| module.diff_mode && !module.no_log) {
+            if let Some(diff) = resp.diff.filter(|_| module.diff_mode) {
                 out.insert("diff".into(), diff);
             }
-            warnings = resp.warnings;
+            warnings.extend(resp.warnings);
         }
         Err(f) => {
             out.insert("failed".into(), Value::Bool(true));
@@ -183,14 +190,14 @@ where
             for (k, v) in f.fields {
                 out.entry(k).or_insert(v);
             }
-            warnings = Vec::new();
         }
     }
     warnings.extend(module.warnings.take());
     if !warnings.is_empty() {
         out.insert("warnings".into(), Value::from(warnings));
     }
-    nolog::scrub(Value::Object(out))
+    let secrets = module.secrets.take();
+    secrets.scrub(Value::Object(out))
 }
 
 fn emit(value: &Value) -> ! {
@@ -219,10 +226,10 @@ fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        let msg = nolog::scrub_str(&format!(
+        let out = failure_json(&format!(
             "internal error in module (please report it): {what}{place}"
         ));
-        emit(&failure_json(&msg));
+        emit(&nolog::scrub_published(out));
     }));
 }
 
@@ -326,5 +333,107 @@ mod tests {
             out,
             json!({"failed": true, "changed": true, "msg": "boom", "rc": 3})
         );
+    }
+
+    #[test]
+    fn validation_failure_shows_the_first_error_and_alias_warnings() {
+        let s = ArgSpec::new("demo")
+            .param(Param::str("name").required().aliases(&["n"]))
+            .param(Param::int("count"));
+        let out = execute(
+            &s,
+            br#"{"name": "a", "n": "b", "count": "x", "bogus": 1}"#,
+            |_| panic!("must not run"),
+        );
+        assert_eq!(out["failed"], json!(true));
+        assert_eq!(
+            out["msg"],
+            json!("argument 'count' is of type str and we were unable to convert to int: \"'x'\" cannot be converted to an int")
+        );
+        assert_eq!(out["errors"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            out["warnings"],
+            json!(["Both option name and its alias n are set."])
+        );
+    }
+
+    #[test]
+    fn alias_warning_reaches_a_successful_result() {
+        let out = exec(r#"{"name": "a", "name": "b"}"#);
+        assert!(out.get("warnings").is_none());
+        let s = ArgSpec::new("demo").param(Param::str("name").aliases(&["n"]));
+        let out = execute(&s, br#"{"name": "a", "n": "b"}"#, |m| {
+            Ok(Response::new(false).set("name", m.get("name")))
+        });
+        assert_eq!(out["name"], json!("b"));
+        assert_eq!(
+            out["warnings"],
+            json!(["Both option name and its alias n are set."])
+        );
+    }
+
+    /// A one-letter secret used to turn `failed` into `f********iled`.
+    #[test]
+    fn short_secrets_never_hide_keys_or_flags() {
+        for secret in ["a", "true", "0", "{", "\"", "\\", "e"] {
+            let args = json!({"name": "x", "token": secret}).to_string();
+            let out = execute(&spec(), args.as_bytes(), |m| {
+                Err(
+                    Failure::new(format!("login failed with {}", m.get("token")))
+                        .set("rc", 10)
+                        .set("detail", json!({"failed": secret})),
+                )
+            });
+            let obj = out.as_object().unwrap();
+            let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+            assert_eq!(
+                keys,
+                ["failed", "changed", "msg", "rc", "detail"],
+                "{secret}"
+            );
+            assert_eq!(out["failed"], json!(true), "{secret}");
+            assert_eq!(out["changed"], json!(false), "{secret}");
+            assert_eq!(
+                out["detail"]["failed"],
+                json!("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER")
+            );
+            assert!(
+                !out["msg"].as_str().unwrap().contains(secret),
+                "{secret}: {out}"
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_are_hidden_in_validation_failures() {
+        let s = ArgSpec::new("demo").param(Param::str("token").no_log().choices(&["x"]));
+        let out = execute(&s, br#"{"token": "hunter2"}"#, |_| panic!("must not run"));
+        assert_eq!(
+            out["msg"],
+            json!("value of token must be one of: x, got: ********")
+        );
+    }
+
+    /// `_ansible_no_log` is also set by `no_target_syslog`; the controller censors no_log tasks.
+    #[test]
+    fn ansible_no_log_leaves_the_result_to_the_controller() {
+        let out = exec(r#"{"name": "x", "_ansible_no_log": true, "_ansible_diff": true}"#);
+        assert_eq!(out["echo"], json!("x"));
+        assert_eq!(out["diff"], json!({"before": "a", "after": "b"}));
+    }
+
+    #[test]
+    fn module_validate_uses_the_spec_and_hides_its_secrets() {
+        let out = execute(&spec(), br#"{"name": "x"}"#, |m| {
+            assert_eq!(m.spec().module_name(), "demo");
+            let merged = json!({"name": "y", "token": "merged-secret", "n": 1});
+            let err = m.validate(merged.as_object().unwrap()).unwrap_err();
+            Err(Failure::new(err.to_string()).set("echo", "the merged-secret was used"))
+        });
+        assert_eq!(
+            out["msg"],
+            json!("Unsupported parameters for (demo) module: n. Supported parameters include: name, token.")
+        );
+        assert_eq!(out["echo"], json!("the ******** was used"));
     }
 }

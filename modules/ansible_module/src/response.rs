@@ -36,14 +36,6 @@ impl Response {
     pub fn insert(&mut self, key: &str, value: impl Serialize) {
         self.fields.insert(key.to_string(), to_value(value));
     }
-    /// Sets the `changed` flag.
-    pub fn set_changed(&mut self, changed: bool) {
-        self.changed = changed;
-    }
-    /// The current `changed` flag.
-    pub fn is_changed(&self) -> bool {
-        self.changed
-    }
     /// Attaches a before/after diff, shown only in diff mode.
     pub fn diff(mut self, before: impl Serialize, after: impl Serialize) -> Self {
         let mut d = Map::new();
@@ -108,18 +100,24 @@ impl Failure {
     }
 }
 
+/// The text of an error followed by its causes (`outer: inner: root`), each
+/// cause left out when an outer message already contains it.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let cause = s.to_string();
+        if !text.contains(&cause) {
+            let _ = write!(text, ": {cause}");
+        }
+        source = s.source();
+    }
+    text
+}
+
 /// Any error becomes a failure whose message is the error and its causes.
 impl<E: std::error::Error> From<E> for Failure {
     fn from(e: E) -> Self {
-        let mut msg = e.to_string();
-        let mut source = e.source();
-        while let Some(s) = source {
-            let text = s.to_string();
-            if !msg.contains(&text) {
-                let _ = write!(msg, ": {text}");
-            }
-            source = s.source();
-        }
-        Failure::new(msg)
+        Failure::new(error_chain(&e))
     }
 }

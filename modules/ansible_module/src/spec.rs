@@ -1,7 +1,20 @@
 //! Declarative argument specs, the Rust form of AnsibleModule's `argument_spec`.
 
 use crate::convert::Type;
-use serde_json::Value;
+use crate::validate::{Validated, ValidationError};
+use serde_json::{Map, Value};
+
+/// `Param::str(name)` and its siblings: one constructor per [`Type`].
+macro_rules! typed_constructors {
+    ($($fn:ident => $ty:ident, $doc:literal;)*) => {
+        $(
+            #[doc = $doc]
+            pub fn $fn(name: &'static str) -> Self {
+                Self::new(name, Type::$ty)
+            }
+        )*
+    };
+}
 
 /// One module option: its type and the rules AnsibleModule applies to it.
 #[derive(Debug, Clone)]
@@ -38,37 +51,15 @@ impl Param {
             elements: None,
         }
     }
-    /// A `str` option.
-    pub fn str(name: &'static str) -> Self {
-        Self::new(name, Type::Str)
-    }
-    /// A `bool` option.
-    pub fn bool(name: &'static str) -> Self {
-        Self::new(name, Type::Bool)
-    }
-    /// An `int` option.
-    pub fn int(name: &'static str) -> Self {
-        Self::new(name, Type::Int)
-    }
-    /// A `float` option.
-    pub fn float(name: &'static str) -> Self {
-        Self::new(name, Type::Float)
-    }
-    /// A `list` option.
-    pub fn list(name: &'static str) -> Self {
-        Self::new(name, Type::List)
-    }
-    /// A `dict` option.
-    pub fn dict(name: &'static str) -> Self {
-        Self::new(name, Type::Dict)
-    }
-    /// A `path` option.
-    pub fn path(name: &'static str) -> Self {
-        Self::new(name, Type::Path)
-    }
-    /// A `raw` option.
-    pub fn raw(name: &'static str) -> Self {
-        Self::new(name, Type::Raw)
+    typed_constructors! {
+        str => Str, "A `str` option.";
+        bool => Bool, "A `bool` option.";
+        int => Int, "An `int` option.";
+        float => Float, "A `float` option.";
+        list => List, "A `list` option.";
+        dict => Dict, "A `dict` option.";
+        path => Path, "A `path` option.";
+        raw => Raw, "A `raw` option.";
     }
     /// Marks the option as required.
     pub fn required(mut self) -> Self {
@@ -143,31 +134,34 @@ impl ArgSpec {
     }
     /// When `key` equals `value`, all of `requirements` must be set.
     pub fn required_if(
-        mut self,
+        self,
         key: &'static str,
         value: impl Into<Value>,
         requirements: &[&'static str],
     ) -> Self {
-        self.required_if.push(RequiredIf {
-            key,
-            value: value.into(),
-            requirements: requirements.to_vec(),
-            any: false,
-        });
-        self
+        self.push_required_if(key, value.into(), requirements, false)
     }
     /// When `key` equals `value`, at least one of `requirements` must be set.
     pub fn required_if_any(
-        mut self,
+        self,
         key: &'static str,
         value: impl Into<Value>,
         requirements: &[&'static str],
     ) -> Self {
+        self.push_required_if(key, value.into(), requirements, true)
+    }
+    fn push_required_if(
+        mut self,
+        key: &'static str,
+        value: Value,
+        requirements: &[&'static str],
+        any: bool,
+    ) -> Self {
         self.required_if.push(RequiredIf {
             key,
-            value: value.into(),
+            value,
             requirements: requirements.to_vec(),
-            any: true,
+            any,
         });
         self
     }
@@ -198,5 +192,18 @@ impl ArgSpec {
     /// Looks an option up by canonical name.
     pub fn get(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
+    }
+    /// Looks an option up by canonical name or alias.
+    pub(crate) fn find(&self, key: &str) -> Option<&Param> {
+        self.params
+            .iter()
+            .find(|p| p.name == key || p.aliases.contains(&key))
+    }
+    /// Validates and coerces options exactly as a module invocation's are
+    /// (aliases, defaults, types, choices, cross-option rules), e.g. for a
+    /// dict merged from several sources. Secrets are not recorded: use
+    /// [`Module::validate`](crate::Module::validate) inside a module.
+    pub fn validate(&self, raw: &Map<String, Value>) -> Result<Validated, ValidationError> {
+        crate::validate::validate(self, raw)
     }
 }

@@ -1,4 +1,4 @@
-//! The wire form of file content: optional zlib, then base64; and checksums.
+//! The wire form of file content: optional zlib, then base64; and modes as fetch reports them.
 
 use crate::error::BslurpError;
 use base64::engine::general_purpose::STANDARD;
@@ -6,8 +6,6 @@ use base64::Engine;
 use flate2::read::ZlibDecoder;
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 
 /// Raw bytes to the `content` string.
@@ -43,26 +41,6 @@ pub fn decode(content: &str, compressed: bool) -> Result<Vec<u8>, BslurpError> {
     Ok(out)
 }
 
-/// Lower-case hex sha1.
-pub fn sha1_hex(data: &[u8]) -> String {
-    hex(&Sha1::digest(data))
-}
-
-/// Lower-case hex sha256.
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
 /// A mode as Python's `oct()` prints it (`0o644`), which is what users register.
 pub fn python_oct(mode: u32) -> String {
     format!("0o{mode:o}")
@@ -78,15 +56,6 @@ mod tests {
             let data = b"hello\0world\n".repeat(100);
             assert_eq!(decode(&encode(&data, compress), compress).unwrap(), data);
         }
-    }
-
-    #[test]
-    fn known_digests() {
-        assert_eq!(sha1_hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 
     #[test]

@@ -38,5 +38,5 @@ pub enum BslurpError {
     BadMode(String),
     /// The write itself failed; the destination is untouched.
     #[error(transparent)]
-    Write(#[from] atomic_file::AtomicError),
+    Write(#[from] hostfs::AtomicError),
 }

@@ -4,6 +4,7 @@ use crate::args::Args;
 use crate::codec;
 use crate::error::BslurpError;
 use ansible_module::Response;
+use hostfs::digest::{sha1_hex, sha256_hex};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -24,8 +25,8 @@ pub fn fetch(args: &Args) -> Result<Response, BslurpError> {
     let data = std::fs::read(path).map_err(unreadable)?;
     Ok(Response::new(false)
         .set("content", codec::encode(&data, args.compress))
-        .set("sha1", codec::sha1_hex(&data))
-        .set("sha256", codec::sha256_hex(&data))
+        .set("sha1", sha1_hex(&data))
+        .set("sha256", sha256_hex(&data))
         .set("mode", codec::python_oct(meta.mode() & 0o777))
         .set("source", &args.src))
 }

@@ -46,6 +46,48 @@ pub struct Settings {
     pub tls: Tls,
 }
 
+/// The connection options every kolla container module takes, as the task
+/// gives them; `settings` turns them into [`Settings`], so each module reads
+/// them the same way.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct Options {
+    /// `docker_host`: the daemon address.
+    pub docker_host: Option<String>,
+    /// `api_version`: "auto" or a version.
+    pub api_version: Option<String>,
+    /// `client_timeout`: seconds per request, 120 when unset.
+    pub client_timeout: Option<u64>,
+    /// `tls_verify`: TLS to a TCP daemon.
+    pub tls_verify: bool,
+    /// `tls_cert`: client certificate.
+    pub tls_cert: Option<String>,
+    /// `tls_key`: client key.
+    pub tls_key: Option<String>,
+    /// `tls_cacert`: CA certificate.
+    pub tls_cacert: Option<String>,
+}
+
+/// Seconds a request may take when `client_timeout` is not given.
+pub const DEFAULT_TIMEOUT: u64 = 120;
+
+impl Options {
+    /// The connection these options describe.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            host: self.docker_host.clone(),
+            api_version: self.api_version.clone(),
+            timeout: self.client_timeout.unwrap_or(DEFAULT_TIMEOUT),
+            tls: Tls {
+                verify: self.tls_verify,
+                cert: self.tls_cert.clone().map(Into::into),
+                key: self.tls_key.clone().map(Into::into),
+                cacert: self.tls_cacert.clone().map(Into::into),
+            },
+        }
+    }
+}
+
 impl Settings {
     /// The daemon address in effect: the option, then `DOCKER_HOST`, then the local socket.
     pub fn effective_host(&self) -> String {
@@ -164,21 +206,6 @@ impl DaemonError {
     }
 }
 
-/// The full text of an error and its causes, without repeats.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let t = s.to_string();
-        if !text.contains(&t) {
-            text.push_str(": ");
-            text.push_str(&t);
-        }
-        source = s.source();
-    }
-    text
-}
-
 impl Client {
     /// Classifies a bollard error from a request to this daemon.
     pub fn error(&self, e: bollard::errors::Error) -> DaemonError {
@@ -209,7 +236,7 @@ impl Client {
             | B::HttpClientError { .. }
             | B::SocketNotFoundError(_)) => DaemonError::Unreachable {
                 host: self.host.clone(),
-                detail: chain(&e),
+                detail: ansible_module::error_chain(&e),
             },
             other => DaemonError::Other(other),
         }
@@ -283,17 +310,9 @@ fn build(settings: &Settings, host: &str, version: &ClientVersion) -> Result<Doc
     if !(tls.verify || host.starts_with("https://")) {
         return Docker::connect_with_http(host, timeout, version).map_err(setup);
     }
-    connect_tls(tls, host, timeout, version, setup)
-}
-
-#[cfg(not(feature = "tls"))]
-fn connect_tls(
-    _: &Tls,
-    host: &str,
-    _: u64,
-    _: &ClientVersion,
-    _: impl Fn(bollard::errors::Error) -> ConnectError,
-) -> Result<Docker, ConnectError> {
+    #[cfg(feature = "tls")]
+    return connect_tls(tls, host, timeout, version, setup);
+    #[cfg(not(feature = "tls"))]
     Err(ConnectError::NoTls(host.to_string()))
 }
 
@@ -365,6 +384,19 @@ mod tests {
         assert!(parse_version("v1.24").is_some());
         assert!(parse_version("one").is_none());
         assert!(parse_version("1").is_none());
+    }
+
+    #[test]
+    fn options_become_settings() {
+        let o = Options {
+            tls_verify: true,
+            tls_cacert: Some("/ca.pem".into()),
+            ..Default::default()
+        };
+        let s = o.settings();
+        assert_eq!(s.timeout, DEFAULT_TIMEOUT);
+        assert!(s.tls.verify);
+        assert_eq!(s.tls.cacert.as_deref(), Some(Path::new("/ca.pem")));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use ansible_module::{ArgSpec, Module, Param, Response, Type};
 use bollard::models::ContainerSummary;
 use bollard::query_parameters::ListContainersOptions;
-use docker_client::{ConnectError, DaemonError, Settings};
+use docker_client::{ConnectError, DaemonError};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -13,13 +13,8 @@ use serde_json::Value;
 #[derive(Debug, Deserialize)]
 struct Args {
     name: Vec<String>,
-    api_version: String,
-    docker_host: Option<String>,
-    client_timeout: u64,
-    tls_verify: bool,
-    tls_cert: Option<String>,
-    tls_key: Option<String>,
-    tls_cacert: Option<String>,
+    #[serde(flatten)]
+    connection: docker_client::Options,
 }
 
 /// What can go wrong: only talking to the daemon.
@@ -43,7 +38,7 @@ fn spec() -> ArgSpec {
         .param(Param::str("api_version").default("auto"))
         .param(Param::str("container_engine").required())
         .param(Param::str("docker_host"))
-        .param(Param::int("client_timeout").default(120))
+        .param(Param::int("client_timeout").default(docker_client::DEFAULT_TIMEOUT))
         .param(Param::bool("tls_verify").default(false))
         .param(Param::str("tls_cert"))
         .param(Param::str("tls_key"))
@@ -69,17 +64,7 @@ fn as_docker_sends(container: &ContainerSummary) -> Value {
 }
 
 fn gather(args: &Args) -> Result<Response, FactsError> {
-    let settings = Settings {
-        host: args.docker_host.clone(),
-        api_version: Some(args.api_version.clone()),
-        timeout: args.client_timeout,
-        tls: docker_client::Tls {
-            verify: args.tls_verify,
-            cert: args.tls_cert.clone().map(Into::into),
-            key: args.tls_key.clone().map(Into::into),
-            cacert: args.tls_cacert.clone().map(Into::into),
-        },
-    };
+    let settings = args.connection.settings();
     let rt = docker_client::runtime()?;
     rt.block_on(async {
         let client = docker_client::connect(&settings)?;

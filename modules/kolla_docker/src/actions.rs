@@ -1,10 +1,12 @@
-//! The fifteen actions. Each asks the daemon only what it needs, changes
+//! The actions' handlers. Each asks the daemon only what it needs, changes
 //! nothing in check mode, and records `changed` as it goes so a failure
 //! half-way still says whether something was changed.
 
-use crate::args::Args;
+use crate::action::Action;
+use crate::args::Task;
+use crate::converge::{self, Step, Target};
 use crate::docker::Engine;
-use crate::error::{Context, KdError};
+use crate::error::{ArgsError, Context, KdError};
 use crate::fields::{self, Ctx, Difference, Want};
 use crate::parse;
 use bollard::auth::DockerCredentials;
@@ -12,10 +14,62 @@ use serde_json::{json, Map, Value};
 
 const CONFIG_CHECK: &[&str] = &["/usr/local/bin/kolla_set_configs", "--check"];
 
+/// What a run did, whether it ended well or not.
+pub struct Outcome {
+    /// Whether something changed (or would have, in check mode).
+    pub changed: bool,
+    /// Extra top-level result keys.
+    pub result: Map<String, Value>,
+    /// The reference's boolean answer.
+    pub answer: Option<bool>,
+    /// Differences found.
+    pub differences: Option<Vec<Difference>>,
+    /// Why it stopped, if it failed.
+    pub error: Option<KdError>,
+}
+
+/// Runs `task` against the daemon its options name.
+pub fn execute(task: &Task, check: bool) -> Outcome {
+    let failed = |e: KdError| Outcome {
+        changed: false,
+        result: Map::new(),
+        answer: None,
+        differences: None,
+        error: Some(e),
+    };
+    let rt = match docker_client::runtime() {
+        Ok(rt) => rt,
+        Err(e) => return failed(e.into()),
+    };
+    // The client is set up inside the runtime, where its connector lives.
+    let _runtime = rt.enter();
+    let client = match docker_client::connect(&task.opts.connection.settings()) {
+        Ok(c) => c,
+        Err(e) => return failed(e.into()),
+    };
+    let mut w = Worker {
+        task,
+        engine: Engine { client },
+        check,
+        changed: false,
+        result: Map::new(),
+        answer: None,
+        differences: None,
+    };
+    let error = rt.block_on(w.dispatch()).err();
+    Outcome {
+        changed: w.changed,
+        result: w.result,
+        answer: w.answer,
+        differences: w.differences,
+        error,
+    }
+}
+
 /// One run of the module: options, daemon, and what happened so far.
-pub struct Worker<'a> {
-    /// The merged options.
-    pub args: &'a Args,
+struct Worker<'a> {
+    /// The task.
+    pub task: &'a Task,
     /// The daemon.
     pub engine: Engine,
     /// Check mode: change nothing.
@@ -28,6 +82,22 @@ pub struct Worker<'a> {
     pub answer: Option<bool>,
     /// Differences found, for `differences` and the diff.
     pub differences: Option<Vec<Difference>>,
+}
+
+/// What remove_volume and remove_image remove.
+#[derive(Clone, Copy)]
+enum Unused {
+    Volume,
+    Image,
+}
+
+impl Unused {
+    fn noun(self) -> &'static str {
+        match self {
+            Unused::Volume => "volume",
+            Unused::Image => "image",
+        }
+    }
 }
 
 /// A container the task acts on, as found.
@@ -45,34 +115,41 @@ impl Found {
 }
 
 impl<'a> Worker<'a> {
-    /// Runs the action the options name.
-    pub async fn dispatch(&mut self) -> Result<(), KdError> {
-        match self.args.action.as_str() {
-            "compare_container" => self.compare_container().await,
-            "compare_image" => self.compare_image().await,
-            "create_volume" => self.create_volume().await,
-            "ensure_image" => self.ensure_image().await,
-            "get_container_env" => self.get_container_env().await,
-            "get_container_state" => self.get_container_state().await,
-            "pull_image" => self.pull_image().await,
-            "recreate_or_restart_container" => self.recreate_or_restart_container().await,
-            "remove_container" => self.remove_container().await,
-            "remove_image" => self.remove_image().await,
-            "remove_volume" => self.remove_volume().await,
-            "restart_container" => self.restart_container().await,
-            "start_container" => self.start_container().await,
-            "stop_container" => self.stop_container().await,
-            "stop_and_remove_container" => self.stop_and_remove_container().await,
-            // The spec's choices make this unreachable; say so rather than guess.
-            other => Err(KdError::Args(crate::error::ArgsError::Unsupported(
-                "action",
-                other.to_string(),
-            ))),
+    /// Runs the task's action.
+    async fn dispatch(&mut self) -> Result<(), KdError> {
+        match self.task.action {
+            Action::CompareContainer => self.compare_container().await,
+            Action::CompareImage => self.compare_image().await,
+            Action::CreateVolume => self.create_volume().await,
+            Action::EnsureImage => self.ensure_image().await,
+            Action::GetContainerEnv => self.get_container_env().await,
+            Action::GetContainerState => self.get_container_state().await,
+            Action::PullImage => self.pull_image().await,
+            Action::RecreateOrRestartContainer => self.recreate_or_restart_container().await,
+            Action::RemoveContainer => self.remove_container().await,
+            Action::RemoveImage => self.remove_image().await,
+            Action::RemoveVolume => self.remove_volume().await,
+            Action::RestartContainer => self.restart_container().await,
+            Action::StartContainer => self.start_container().await,
+            Action::StopContainer => self.stop_container().await,
+            Action::StopAndRemoveContainer => self.stop_and_remove_container().await,
         }
     }
 
+    /// The image, which required_if guarantees for the image actions.
+    fn image(&self) -> &'a str {
+        self.task.opts.image.as_deref().unwrap_or_default()
+    }
+
     fn name(&self) -> &'a str {
-        self.args.name()
+        self.task.name()
+    }
+
+    /// The container, which must exist.
+    async fn existing(&self) -> Result<Found, KdError> {
+        self.container()
+            .await?
+            .ok_or_else(|| KdError::NoContainer(self.name().to_string()))
     }
 
     async fn container(&self) -> Result<Option<Found>, KdError> {
@@ -91,7 +168,7 @@ impl<'a> Worker<'a> {
         found: Option<&Found>,
         image: Option<Option<Value>>,
     ) -> Result<Ctx, KdError> {
-        let image = match (image, &want.image) {
+        let image = match (image, &want.body.image) {
             (Some(known), _) => known,
             (None, Some(i)) => self.engine.image(i).await?,
             (None, None) => None,
@@ -108,7 +185,7 @@ impl<'a> Worker<'a> {
         let cgroupns_supported =
             found.is_some_and(|f| f.info["HostConfig"].get("CgroupnsMode").is_some());
         let default_cgroupns =
-            if cgroupns_supported && want.cgroupns_mode.is_none() && found.is_some() {
+            if cgroupns_supported && want.host().cgroupns_mode.is_none() && found.is_some() {
                 Some(self.engine.default_cgroupns().await?)
             } else {
                 None
@@ -135,13 +212,8 @@ impl<'a> Worker<'a> {
         self.differences.get_or_insert_with(Vec::new).extend(diffs);
     }
 
-    fn absent(&self, want: &Want) -> Difference {
-        Difference {
-            name: "state".into(),
-            before: json!("absent"),
-            after: json!(want.state),
-            recreate: true,
-        }
+    fn absent(&self) -> Difference {
+        Difference::absent(&self.task.params["state"])
     }
 
     /// `kolla_set_configs --check` in the container: true when its configuration is stale.
@@ -162,18 +234,13 @@ impl<'a> Worker<'a> {
     }
 
     async fn compare_container(&mut self) -> Result<(), KdError> {
-        let want = Want::from_args(self.args)?;
+        let want = Want::new(&self.task.params)?;
         let diffs = match self.container().await? {
-            None => vec![self.absent(&want)],
+            None => vec![self.absent()],
             Some(found) => {
                 let mut d = self.differences(&want, &found, None).await?;
                 if d.is_empty() && self.config_stale().await? {
-                    d.push(Difference {
-                        name: "config".into(),
-                        before: json!("stale"),
-                        after: json!("current"),
-                        recreate: false,
-                    });
+                    d.push(Difference::stale_config());
                 }
                 d
             }
@@ -189,23 +256,19 @@ impl<'a> Worker<'a> {
             self.answer = Some(true);
             return Ok(());
         };
-        let Some(image) = self.args.image.as_deref() else {
+        let Some(image) = self.task.opts.image.as_deref() else {
             // Nothing to compare against: the container's own image is what it is.
             self.answer = Some(false);
             self.record(Vec::new());
             return Ok(());
         };
-        let field = fields::FIELDS
-            .iter()
-            .find(|f| f.name == "image")
-            .expect("the table has an image row");
-        let want = Want::from_args(self.args)?;
+        let want = Want::new(&self.task.params)?;
         let ctx = Ctx {
             image: self.engine.image(image).await?,
             ..Default::default()
         };
         let mut diffs = fields::differences(&want, &found.info, &ctx);
-        diffs.retain(|d| d.name == field.name);
+        diffs.retain(|d| d.name == "image");
         self.answer = Some(!diffs.is_empty());
         self.record(diffs);
         Ok(())
@@ -222,38 +285,40 @@ impl<'a> Worker<'a> {
     }
 
     async fn remove_volume(&mut self) -> Result<(), KdError> {
-        let name = self.name();
-        if !self.engine.volume_exists(name).await? {
-            return Ok(());
-        }
-        if !self.check {
-            match self.engine.remove_volume(name).await {
-                Err(e) if e.status() == Some(409) => {
-                    return Err(KdError::VolumeInUse(name.to_string()))
-                }
-                r => r.ctx(|| format!("cannot remove volume {name}"))?,
-            }
-        }
-        self.changed = true;
-        Ok(())
+        self.remove_unused(Unused::Volume).await
     }
 
     async fn remove_image(&mut self) -> Result<(), KdError> {
-        let image = self.args.image();
-        if self
-            .engine
-            .image(&parse::image_name(image))
-            .await?
-            .is_none()
-        {
+        self.remove_unused(Unused::Image).await
+    }
+
+    /// Removes the named volume or image if present; the daemon refuses (409)
+    /// while a container uses it, which becomes the reference's message.
+    async fn remove_unused(&mut self, kind: Unused) -> Result<(), KdError> {
+        let (what, present) = match kind {
+            Unused::Volume => (self.name(), self.engine.volume_exists(self.name()).await?),
+            Unused::Image => {
+                let image = self.image();
+                let found = self.engine.image(&parse::image_name(image)).await?;
+                (image, found.is_some())
+            }
+        };
+        if !present {
             return Ok(());
         }
         if !self.check {
-            match self.engine.remove_image(image).await {
-                Err(e) if e.status() == Some(409) => {
-                    return Err(KdError::ImageInUse(image.to_string()))
+            let r = match kind {
+                Unused::Volume => self.engine.remove_volume(what).await,
+                Unused::Image => self.engine.remove_image(what).await,
+            };
+            match (r, kind) {
+                (Err(e), Unused::Volume) if e.status() == Some(409) => {
+                    return Err(KdError::VolumeInUse(what.to_string()))
                 }
-                r => r.ctx(|| format!("cannot remove image {image}"))?,
+                (Err(e), Unused::Image) if e.status() == Some(409) => {
+                    return Err(KdError::ImageInUse(what.to_string()))
+                }
+                (r, _) => r.ctx(|| format!("cannot remove {} {what}", kind.noun()))?,
             }
         }
         self.changed = true;
@@ -263,7 +328,7 @@ impl<'a> Worker<'a> {
     async fn ensure_image(&mut self) -> Result<(), KdError> {
         if self
             .engine
-            .image(&parse::image_name(self.args.image()))
+            .image(&parse::image_name(self.image()))
             .await?
             .is_none()
         {
@@ -273,10 +338,7 @@ impl<'a> Worker<'a> {
     }
 
     async fn get_container_env(&mut self) -> Result<(), KdError> {
-        let found = self
-            .container()
-            .await?
-            .ok_or_else(|| KdError::NoContainer(self.name().to_string()))?;
+        let found = self.existing().await?;
         for kv in found.info["Config"]["Env"].as_array().into_iter().flatten() {
             let kv = kv.as_str().unwrap_or_default();
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
@@ -286,10 +348,7 @@ impl<'a> Worker<'a> {
     }
 
     async fn get_container_state(&mut self) -> Result<(), KdError> {
-        let found = self
-            .container()
-            .await?
-            .ok_or_else(|| KdError::NoContainer(self.name().to_string()))?;
+        let found = self.existing().await?;
         if let Value::Object(state) = &found.info["State"] {
             self.result.extend(state.clone());
         }
@@ -297,7 +356,7 @@ impl<'a> Worker<'a> {
     }
 
     fn credentials(&self) -> Option<DockerCredentials> {
-        let a = self.args;
+        let a = &self.task.opts;
         a.auth_username.as_ref().filter(|u| !u.is_empty())?;
         Some(DockerCredentials {
             username: a.auth_username.clone(),
@@ -310,7 +369,7 @@ impl<'a> Worker<'a> {
 
     /// Pulls the image; `changed` when its ID changed.
     async fn pull_image(&mut self) -> Result<(), KdError> {
-        let image = self.args.image();
+        let image = self.image();
         let full = parse::image_name(image);
         let (repo, tag) = parse::repo_tag(image);
         let local = self.engine.image(&full).await?;
@@ -343,7 +402,7 @@ impl<'a> Worker<'a> {
 
     /// The daemon's words for a failed pull, turned into what the operator should check.
     fn pull_error(&self, message: String) -> KdError {
-        let image = self.args.image();
+        let image = self.image();
         let (repo, tag) = parse::repo_tag(image);
         let m = message.to_ascii_lowercase();
         let denied = [
@@ -355,8 +414,8 @@ impl<'a> Worker<'a> {
         if denied.iter().any(|d| m.contains(d)) {
             match self.credentials() {
                 Some(_) => KdError::Login {
-                    registry: self.args.auth_registry.clone().unwrap_or_default(),
-                    user: self.args.auth_username.clone().unwrap_or_default(),
+                    registry: self.task.opts.auth_registry.clone().unwrap_or_default(),
+                    user: self.task.opts.auth_username.clone().unwrap_or_default(),
                     message,
                 },
                 None => KdError::PullDenied {
@@ -385,7 +444,7 @@ impl<'a> Worker<'a> {
         if found.running() || found.status() == "paused" {
             if !self.check {
                 self.engine
-                    .stop(self.name(), self.args.graceful_timeout())
+                    .stop(self.name(), self.task.graceful_timeout())
                     .await?;
             }
             self.changed = true;
@@ -396,7 +455,7 @@ impl<'a> Worker<'a> {
     async fn stop_container(&mut self) -> Result<(), KdError> {
         match self.container().await? {
             Some(found) => self.stop(&found).await,
-            None if self.args.ignore_missing => Ok(()),
+            None if self.task.opts.ignore_missing => Ok(()),
             None => Err(KdError::NoContainerToStop(self.name().to_string())),
         }
     }
@@ -418,7 +477,7 @@ impl<'a> Worker<'a> {
         }
         if !self.check {
             self.engine
-                .stop(self.name(), self.args.graceful_timeout())
+                .stop(self.name(), self.task.graceful_timeout())
                 .await?;
             self.changed = true;
             self.engine.start(self.name()).await?;
@@ -427,87 +486,67 @@ impl<'a> Worker<'a> {
         Ok(())
     }
 
-    /// Stops and removes the container so it can be created anew.
-    async fn discard(&mut self, found: &Found) -> Result<(), KdError> {
-        self.stop(found).await?;
-        if !self.check {
-            self.engine.remove(self.name()).await?;
-        }
-        self.changed = true;
-        Ok(())
-    }
-
-    async fn start_container(&mut self) -> Result<(), KdError> {
-        let want = Want::from_args(self.args)?;
-        let full = parse::image_name(self.args.image());
-        let mut image = self.engine.image(&full).await?;
-        if image.is_none() {
-            self.pull_image().await?;
-            image = self.engine.image(&full).await?;
-        }
-        let mut found = self.container().await?;
-        if let Some(f) = &found {
-            let diffs = self.differences(&want, f, Some(image)).await?;
-            // A finished one-shot run is run again from scratch, so its output is its own.
-            let rerun = !self.args.detach && !f.running();
-            let recreate = rerun || diffs.iter().any(|d| d.recreate);
-            self.record(diffs);
-            if recreate {
-                self.discard(f).await?;
-                found = None;
-            }
-        } else {
-            self.record(vec![self.absent(&want)]);
-        }
-        let created = found.is_none();
-        if created {
+    /// Creates the container if it is missing or must be replaced (`recreate`)
+    /// and brings it to the wanted state, as `converge::plan` says.
+    async fn converge(
+        &mut self,
+        want: &Want,
+        found: Option<&Found>,
+        recreate: bool,
+    ) -> Result<(), KdError> {
+        let target = Target::from_state(self.task.opts.state.as_str());
+        let detach = self.task.opts.detach;
+        let name = self.name();
+        for step in converge::plan(found.map(Found::status), recreate, target, detach) {
             if !self.check {
-                self.engine
-                    .create(self.name(), fields::create_body(&want))
-                    .await?;
+                match step {
+                    Step::Stop => self.engine.stop(name, self.task.graceful_timeout()).await?,
+                    Step::Remove => self.engine.remove(name).await?,
+                    Step::Create => self.engine.create(name, &want.body).await?,
+                    Step::Start => self.engine.start(name).await?,
+                    Step::Pause => self.engine.pause(name).await?,
+                    Step::Unpause => self.engine.unpause(name).await?,
+                }
             }
             self.changed = true;
         }
-        self.converge_state(&want, found.as_ref()).await?;
-        if !self.args.detach {
+        if !detach {
             self.collect_run().await?;
         }
         Ok(())
     }
 
-    /// Brings a created or existing container to the wanted state.
-    async fn converge_state(&mut self, want: &Want, found: Option<&Found>) -> Result<(), KdError> {
-        let status = found.map(Found::status).unwrap_or("created");
-        let name = self.name();
-        // A non-detached container always runs: that is how its output is obtained.
-        let target = if !self.args.detach {
-            "running"
-        } else {
-            want.state.as_str()
-        };
-        let mut steps: Vec<&str> = Vec::new();
-        match (target, status) {
-            ("running", "running" | "restarting") => {}
-            ("running", "paused") => steps.push("unpause"),
-            ("running", _) => steps.push("start"),
-            ("paused", "paused") => {}
-            ("paused", "running" | "restarting") => steps.push("pause"),
-            ("paused", _) => steps.extend(["start", "pause"]),
-            ("exited", "running" | "restarting" | "paused") => steps.push("stop"),
-            _ => {}
+    /// Pulls the wanted image when it is not present; its inspect afterwards.
+    async fn present_image(&mut self) -> Result<Option<Value>, KdError> {
+        let full = parse::image_name(self.image());
+        if let Some(image) = self.engine.image(&full).await? {
+            return Ok(Some(image));
         }
-        for step in steps {
-            if !self.check {
-                match step {
-                    "start" => self.engine.start(name).await?,
-                    "pause" => self.engine.pause(name).await?,
-                    "unpause" => self.engine.unpause(name).await?,
-                    _ => self.engine.stop(name, self.args.graceful_timeout()).await?,
-                }
+        self.pull_image().await?;
+        self.engine.image(&full).await
+    }
+
+    async fn start_container(&mut self) -> Result<(), KdError> {
+        let want = Want::new(&self.task.params)?;
+        // Reached without an image only from recreate_or_restart_container.
+        if want.body.image.is_none() {
+            return Err(ArgsError::NeedImage.into());
+        }
+        let image = self.present_image().await?;
+        let found = self.container().await?;
+        let recreate = match &found {
+            Some(f) => {
+                let diffs = self.differences(&want, f, Some(image)).await?;
+                let recreate = diffs.iter().any(|d| d.recreate);
+                self.record(diffs);
+                recreate
             }
-            self.changed = true;
-        }
-        Ok(())
+            None => {
+                self.record(vec![self.absent()]);
+                false
+            }
+        };
+        self.converge(&want, found.as_ref(), recreate).await
     }
 
     /// Waits for a non-detached container and returns its exit code and output.
@@ -522,7 +561,7 @@ impl<'a> Worker<'a> {
         self.result.insert("rc".into(), json!(rc));
         self.result.insert("stdout".into(), json!(stdout));
         self.result.insert("stderr".into(), json!(stderr));
-        if self.args.remove_on_exit {
+        if self.task.opts.remove_on_exit {
             self.engine.remove(name).await?;
         }
         if rc != 0 {
@@ -532,12 +571,13 @@ impl<'a> Worker<'a> {
     }
 
     async fn recreate_or_restart_container(&mut self) -> Result<(), KdError> {
-        let want = Want::from_args(self.args)?;
+        let want = Want::new(&self.task.params)?;
         let Some(found) = self.container().await? else {
             return self.start_container().await;
         };
         let strategy = self
-            .args
+            .task
+            .opts
             .environment
             .get("KOLLA_CONFIG_STRATEGY")
             .and_then(Value::as_str)
@@ -546,28 +586,12 @@ impl<'a> Worker<'a> {
         let differs = !diffs.is_empty();
         self.record(diffs);
         if strategy == "COPY_ONCE" || differs {
+            if want.body.image.is_none() {
+                return Err(ArgsError::NeedImage.into());
+            }
             // Pull before stopping: a failed pull must leave the old container running.
-            if self
-                .engine
-                .image(&parse::image_name(self.args.image()))
-                .await?
-                .is_none()
-            {
-                self.pull_image().await?;
-            }
-            if want.image.is_none() {
-                return Err(crate::error::ArgsError::NeedImage.into());
-            }
-            self.discard(&found).await?;
-            if !self.check {
-                self.engine
-                    .create(self.name(), fields::create_body(&want))
-                    .await?;
-            }
-            self.converge_state(&want, None).await?;
-            if !self.args.detach {
-                self.collect_run().await?;
-            }
+            self.present_image().await?;
+            self.converge(&want, Some(&found), true).await?;
         } else if strategy == "COPY_ALWAYS" {
             self.restart_container().await?;
         }

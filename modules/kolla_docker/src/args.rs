@@ -1,128 +1,51 @@
-//! The options, as kolla-ansible 15.6.0's kolla_docker declares them, and the
-//! `common_options` merge that kolla-ansible's roles rely on.
+//! The argument spec, derived from the option table (`fields::ROWS`) and the
+//! actions (`action::Action`), and the `common_options` merge that
+//! kolla-ansible's roles rely on.
 
-use crate::error::ArgsError;
-use ansible_module::{ArgSpec, Map, Param, Type, Value};
-use serde::Deserialize;
+use crate::action::Action;
+use crate::error::{ArgsError, KdError};
+use crate::fields::{Choices, Profile, ROWS};
+use ansible_module::{ArgSpec, Map, Module, Param, Value};
+use serde::{Deserialize, Serialize};
 
-/// The fifteen actions.
-pub const ACTIONS: &[&str] = &[
-    "compare_container",
-    "compare_image",
-    "create_volume",
-    "ensure_image",
-    "get_container_env",
-    "get_container_state",
-    "pull_image",
-    "recreate_or_restart_container",
-    "remove_container",
-    "remove_image",
-    "remove_volume",
-    "restart_container",
-    "start_container",
-    "stop_container",
-    "stop_and_remove_container",
-];
-
-/// The argument spec; `docker_host` is ours, everything else is the reference's.
-pub fn spec() -> ArgSpec {
-    let mut spec = ArgSpec::new("kolla_docker")
-        .param(Param::dict("common_options").default(Map::new()))
-        .param(Param::str("action").required().choices(ACTIONS))
-        .param(Param::str("api_version"))
-        .param(Param::str("auth_email"))
-        .param(Param::str("auth_password").no_log())
-        .param(Param::str("auth_registry"))
-        .param(Param::str("auth_username"))
-        .param(Param::str("command"))
-        .param(Param::bool("detach").default(true))
-        .param(Param::dict("labels").default(Map::new()))
-        .param(Param::str("name"))
-        .param(Param::dict("environment"))
-        .param(Param::dict("healthcheck"))
-        .param(Param::str("image"))
-        .param(Param::str("ipc_mode").choices(&["", "host", "private", "shareable"]))
-        .param(
-            Param::list("cap_add")
-                .elements(Type::Str)
-                .default(Vec::<Value>::new()),
-        )
-        .param(
-            Param::list("security_opt")
-                .elements(Type::Str)
-                .default(Vec::<Value>::new()),
-        )
-        .param(Param::str("pid_mode").choices(&["host", ""]))
-        .param(Param::str("cgroupns_mode").choices(&["private", "host"]))
-        .param(Param::bool("privileged").default(false))
-        .param(Param::int("graceful_timeout"))
-        .param(Param::bool("remove_on_exit").default(true))
-        .param(Param::str("restart_policy").choices(&[
-            "no",
-            "on-failure",
-            "always",
-            "unless-stopped",
-        ]))
-        .param(Param::int("restart_retries"))
-        .param(
-            Param::str("state")
-                .default("running")
-                .choices(&["running", "exited", "paused"]),
-        )
-        .param(Param::bool("tls_verify").default(false))
-        .param(Param::str("tls_cert"))
-        .param(Param::str("tls_key"))
-        .param(Param::str("tls_cacert"))
-        .param(Param::list("tmpfs").elements(Type::Str))
-        .param(Param::list("volumes").elements(Type::Str))
-        .param(Param::list("volumes_from").elements(Type::Str))
-        .param(Param::dict("dimensions").default(Map::new()))
-        .param(Param::bool("tty").default(false))
-        .param(Param::int("client_timeout"))
-        .param(Param::bool("ignore_missing").default(false))
-        .param(Param::str("docker_host"));
-    let needs: &[(&str, &[&'static str])] = &[
-        ("pull_image", &["image"]),
-        ("start_container", &["image", "name"]),
-        ("compare_container", &["name"]),
-        ("compare_image", &["name"]),
-        ("create_volume", &["name"]),
-        ("ensure_image", &["image"]),
-        ("get_container_env", &["name"]),
-        ("get_container_state", &["name"]),
-        ("recreate_or_restart_container", &["name"]),
-        ("remove_container", &["name"]),
-        ("remove_image", &["image"]),
-        ("remove_volume", &["name"]),
-        ("restart_container", &["name"]),
-        ("stop_container", &["name"]),
-        ("stop_and_remove_container", &["name"]),
-    ];
-    for (action, required) in needs {
-        spec = spec.required_if("action", *action, required);
+/// The argument spec of a profile; `docker_host` is ours, everything else is the reference's.
+pub fn spec(profile: Profile) -> ArgSpec {
+    let mut spec = ArgSpec::new(profile.module());
+    for row in ROWS {
+        let Some(arg) = row.arg.filter(|a| a.profiles.has(profile)) else {
+            continue;
+        };
+        let mut p = Param::new(row.name, arg.ty).aliases(arg.aliases);
+        if let Some(e) = arg.elements {
+            p = p.elements(e);
+        }
+        if let Some(d) = arg.default.value() {
+            p = p.default(d);
+        }
+        let choices: Vec<&str> = match arg.choices {
+            Choices::Free => Vec::new(),
+            Choices::List(c) => c
+                .iter()
+                .filter(|c| c.profiles.has(profile))
+                .map(|c| c.value)
+                .collect(),
+            Choices::Actions => Action::offered(profile).map(Action::name).collect(),
+        };
+        if !choices.is_empty() {
+            p = p.choices(&choices);
+        }
+        if arg.required {
+            p = p.required();
+        }
+        if arg.no_log {
+            p = p.no_log();
+        }
+        spec = spec.param(p);
+    }
+    for action in Action::offered(profile) {
+        spec = spec.required_if("action", action.name(), action.requires());
     }
     spec
-}
-
-/// Options that `common_options` may supply, with the value used when neither gives one.
-const COMMON_DEFAULTS: &[(&str, Option<i64>, Option<&str>)] = &[
-    ("auth_email", None, None),
-    ("auth_password", None, None),
-    ("auth_registry", None, None),
-    ("auth_username", None, None),
-    ("environment", None, None),
-    ("restart_policy", None, None),
-    ("restart_retries", Some(10), None),
-    ("api_version", None, Some("auto")),
-    ("graceful_timeout", Some(10), None),
-    ("client_timeout", Some(120), None),
-];
-
-fn common_default(key: &str) -> Option<Option<Value>> {
-    COMMON_DEFAULTS
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, i, s)| i.map(Value::from).or_else(|| s.map(Value::from)))
 }
 
 fn falsy(v: Option<&Value>) -> bool {
@@ -133,11 +56,12 @@ fn falsy(v: Option<&Value>) -> bool {
     }
 }
 
-/// Layers the task's options over `common_options` as the reference does:
-/// a task option wins when given; an absent one takes the common value (digit
-/// strings become numbers) or its default; the task's environment is laid over
-/// the common environment; empty pid_mode/ipc_mode mean "not set".
-pub fn merge(spec: &ArgSpec, params: &Map<String, Value>) -> Result<Map<String, Value>, ArgsError> {
+/// Layers the task's options over `common_options` as the reference does: a
+/// task option wins when given; an absent one takes the common value or its
+/// common default; the task's environment is laid over the common environment;
+/// empty pid_mode/ipc_mode mean "not set". Keys the module does not know are
+/// dropped, as the reference ignores them.
+fn merge(profile: Profile, params: &Map<String, Value>) -> Result<Map<String, Value>, ArgsError> {
     let mut out = match params.get("common_options") {
         Some(Value::Object(m)) => m.clone(),
         _ => Map::new(),
@@ -146,23 +70,16 @@ pub fn merge(spec: &ArgSpec, params: &Map<String, Value>) -> Result<Map<String, 
         if k == "common_options" || k == "environment" {
             continue;
         }
-        if v.is_null() {
-            if let Some(default) = common_default(k) {
-                if let Some(Value::String(s)) = out.get(k) {
-                    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-                        if let Ok(n) = s.parse::<i64>() {
-                            out.insert(k.clone(), n.into());
-                        }
-                    }
-                } else if !out.contains_key(k) {
-                    if let Some(d) = default {
-                        out.insert(k.clone(), d);
-                    }
-                }
+        if !v.is_null() {
+            out.insert(k.clone(), v.clone());
+        } else if !out.contains_key(k) {
+            let common = crate::fields::row(k)
+                .and_then(|r| r.arg)
+                .and_then(|a| a.common);
+            if let Some(d) = common.and_then(|d| d.value()) {
+                out.insert(k.clone(), d);
             }
-            continue;
         }
-        out.insert(k.clone(), v.clone());
     }
     let mut env = match out.remove("environment") {
         Some(Value::Object(m)) => m,
@@ -182,33 +99,34 @@ pub fn merge(spec: &ArgSpec, params: &Map<String, Value>) -> Result<Map<String, 
             out.remove(key);
         }
     }
-    // Values that came from common_options were never type-checked.
-    for (k, v) in out.iter_mut() {
-        if let Some(p) = spec.get(k) {
-            if !v.is_null() && k != "environment" {
-                *v = p.ty.coerce(v).map_err(|e| {
-                    // The reason may quote the value, which must stay secret for no_log options.
-                    let why = if p.no_log {
-                        "wrong type".to_string()
-                    } else {
-                        e
-                    };
-                    ArgsError::Common(format!("{k}: {why}"))
-                })?;
-            }
-        }
-    }
+    out.retain(|k, _| {
+        crate::fields::row(k)
+            .and_then(|r| r.arg)
+            .is_some_and(|a| a.profiles.has(profile))
+    });
     Ok(out)
 }
 
-/// The merged options, typed.
-#[derive(Debug, Deserialize, Default)]
+/// The options that steer the module rather than describe the container, typed.
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
-pub struct Args {
-    /// What to do.
-    pub action: String,
-    /// Docker API version or "auto".
-    pub api_version: Option<String>,
+pub struct Steering {
+    /// Container or volume name.
+    pub name: Option<String>,
+    /// Image reference.
+    pub image: Option<String>,
+    /// false: wait for the container and return its output.
+    pub detach: bool,
+    /// Remove a non-detached container once it exits.
+    pub remove_on_exit: bool,
+    /// stop_container of a missing container succeeds.
+    pub ignore_missing: bool,
+    /// Seconds a stop waits before killing.
+    pub graceful_timeout: Option<i64>,
+    /// Desired state.
+    pub state: String,
+    /// Environment, common_options' under the task's (KOLLA_CONFIG_STRATEGY steers recreation).
+    pub environment: Map<String, Value>,
     /// Registry login e-mail.
     pub auth_email: Option<String>,
     /// Registry password (never echoed).
@@ -217,80 +135,52 @@ pub struct Args {
     pub auth_registry: Option<String>,
     /// Registry user; pulls log in when set.
     pub auth_username: Option<String>,
-    /// Command line, shell-split.
-    pub command: Option<String>,
-    /// false: wait for the container and return its output.
-    pub detach: bool,
-    /// Container labels.
-    pub labels: Map<String, Value>,
-    /// Container or volume name.
-    pub name: Option<String>,
-    /// Environment, common_options' under the task's.
-    pub environment: Map<String, Value>,
-    /// Healthcheck definition.
-    pub healthcheck: Option<Map<String, Value>>,
-    /// Image reference.
-    pub image: Option<String>,
-    /// IPC namespace mode.
-    pub ipc_mode: Option<String>,
-    /// Added capabilities.
-    pub cap_add: Vec<String>,
-    /// Security options.
-    pub security_opt: Vec<String>,
-    /// PID namespace mode.
-    pub pid_mode: Option<String>,
-    /// Cgroup namespace mode.
-    pub cgroupns_mode: Option<String>,
-    /// Privileged container.
-    pub privileged: bool,
-    /// Seconds a stop waits before killing.
-    pub graceful_timeout: Option<i64>,
-    /// Remove a non-detached container once it exits.
-    pub remove_on_exit: bool,
-    /// Docker restart policy.
-    pub restart_policy: Option<String>,
-    /// Retries for on-failure.
-    pub restart_retries: Option<i64>,
-    /// Desired state.
-    pub state: String,
-    /// TLS to a TCP daemon.
-    pub tls_verify: bool,
-    /// Client certificate.
-    pub tls_cert: Option<String>,
-    /// Client key.
-    pub tls_key: Option<String>,
-    /// CA certificate.
-    pub tls_cacert: Option<String>,
-    /// tmpfs mounts.
-    pub tmpfs: Option<Vec<String>>,
-    /// Volumes and binds.
-    pub volumes: Option<Vec<String>>,
-    /// Containers whose volumes to mount.
-    pub volumes_from: Option<Vec<String>>,
-    /// Resource limits.
-    pub dimensions: Map<String, Value>,
-    /// Allocate a TTY.
-    pub tty: bool,
-    /// Seconds each daemon request may take.
-    pub client_timeout: Option<u64>,
-    /// stop_container of a missing container succeeds.
-    pub ignore_missing: bool,
-    /// Daemon address (ours).
-    pub docker_host: Option<String>,
+    /// How to reach the daemon.
+    #[serde(flatten)]
+    pub connection: docker_client::Options,
 }
 
-impl Args {
+/// One task: its action, its steering options, and every merged option for the field table.
+#[derive(Debug)]
+pub struct Task {
+    /// What to do.
+    pub action: Action,
+    /// The typed steering options.
+    pub opts: Steering,
+    /// The merged, validated options.
+    pub params: Map<String, Value>,
+}
+
+impl Task {
+    /// Merges `common_options` into the task's options and validates the result with the module's spec.
+    pub fn parse(profile: Profile, m: &Module) -> Result<Task, KdError> {
+        let merged = merge(profile, m.params())?;
+        let params = m
+            .validate(&merged)
+            .map_err(|e| ArgsError::Common(e.to_string()))?
+            .params;
+        let action = params
+            .get("action")
+            .and_then(Value::as_str)
+            .and_then(Action::from_name)
+            .ok_or_else(|| ArgsError::Unsupported("action", params["action"].to_string()))?;
+        let opts = Steering::deserialize(Value::Object(params.clone()))
+            .map_err(|e| ArgsError::Invalid(e.to_string()))?;
+        Ok(Task {
+            action,
+            opts,
+            params,
+        })
+    }
+
     /// The name, which required_if guarantees for the actions that use it.
     pub fn name(&self) -> &str {
-        self.name.as_deref().unwrap_or_default()
+        self.opts.name.as_deref().unwrap_or_default()
     }
-    /// The image, likewise.
-    pub fn image(&self) -> &str {
-        self.image.as_deref().unwrap_or_default()
-    }
+
     /// Seconds a stop may take; 0 or unset means 10, as in the reference.
     pub fn graceful_timeout(&self) -> i64 {
-        match self.graceful_timeout {
+        match self.opts.graceful_timeout {
             Some(t) if t != 0 => t,
             _ => 10,
         }
@@ -302,49 +192,47 @@ mod tests {
     use super::*;
     use ansible_module::json;
 
-    /// The spec's validated params for these task options, as the module sees them.
-    fn params(task: Value) -> Map<String, Value> {
+    /// The task these options make, or the failure JSON.
+    fn task(options: Value) -> Result<Task, Value> {
+        let mut options = options;
+        options["name"] = json!("kd_x");
+        options["image"] = json!("img");
+        let text = options.to_string();
         let mut got = None;
-        let mut task = task;
-        task["name"] = json!("kd_x");
-        task["image"] = json!("img");
-        let text = task.to_string();
-        let out = ansible_module::execute(&spec(), text.as_bytes(), |m| {
-            got = Some(m.params().clone());
+        let out = ansible_module::execute(&spec(Profile::KollaDocker), text.as_bytes(), |m| {
+            got = Some(Task::parse(Profile::KollaDocker, m)?);
             Ok(ansible_module::Response::new(false))
         });
-        got.unwrap_or_else(|| panic!("task options must validate: {out}"))
+        got.ok_or(out)
     }
 
     #[test]
     fn defaults_apply_when_nothing_given() {
-        let m = merge(&spec(), &params(json!({"action": "start_container"}))).unwrap();
+        let m = task(json!({"action": "start_container"})).unwrap().params;
         assert_eq!(m["restart_retries"], json!(10));
         assert_eq!(m["graceful_timeout"], json!(10));
         assert_eq!(m["client_timeout"], json!(120));
         assert_eq!(m["api_version"], json!("auto"));
         assert_eq!(m["environment"], json!({}));
-        assert!(!m.contains_key("pid_mode") && !m.contains_key("ipc_mode"));
+        assert!(m["pid_mode"].is_null() && m["ipc_mode"].is_null());
     }
 
     #[test]
     fn common_options_fill_gaps_and_task_wins() {
-        let m = merge(
-            &spec(),
-            &params(json!({
-                "action": "start_container",
-                "graceful_timeout": 30,
-                "environment": {"B": "task", "C": "task"},
-                "pid_mode": "",
-                "ipc_mode": "host",
-                "common_options": {
-                    "restart_retries": "7", "graceful_timeout": "60", "client_timeout": "300",
-                    "restart_policy": "unless-stopped", "auth_username": "u",
-                    "environment": {"A": "common", "B": "common"}
-                }
-            })),
-        )
+        let t = task(json!({
+            "action": "start_container",
+            "graceful_timeout": 30,
+            "environment": {"B": "task", "C": "task"},
+            "pid_mode": "",
+            "ipc_mode": "host",
+            "common_options": {
+                "restart_retries": "7", "graceful_timeout": "60", "client_timeout": "300",
+                "restart_policy": "unless-stopped", "auth_username": "u",
+                "environment": {"A": "common", "B": "common"}, "not_an_option": 1
+            }
+        }))
         .unwrap();
+        let m = &t.params;
         assert_eq!(m["restart_retries"], json!(7));
         assert_eq!(m["graceful_timeout"], json!(30));
         assert_eq!(m["client_timeout"], json!(300));
@@ -354,37 +242,58 @@ mod tests {
             m["environment"],
             json!({"A": "common", "B": "task", "C": "task"})
         );
-        assert!(!m.contains_key("pid_mode"));
+        assert!(m["pid_mode"].is_null());
+        assert!(!m.contains_key("not_an_option"));
         assert_eq!(m["ipc_mode"], json!("host"));
-        let a: Args = serde_json::from_value(Value::Object(m)).unwrap();
-        assert_eq!(a.graceful_timeout(), 30);
-        assert_eq!(a.restart_retries, Some(7));
+        assert_eq!(t.graceful_timeout(), 30);
+        assert_eq!(t.opts.connection.client_timeout, Some(300));
+        assert_eq!(t.action, Action::StartContainer);
     }
 
     #[test]
     fn bad_common_values_fail_clearly() {
-        let e = merge(
-            &spec(),
-            &params(json!({"action": "start_container",
-                "common_options": {"client_timeout": "soon"}})),
-        )
+        let e = task(json!({"action": "start_container",
+            "common_options": {"client_timeout": "soon"}}))
         .unwrap_err();
-        assert!(e.to_string().contains("client_timeout"), "{e}");
-        let e = merge(
-            &spec(),
-            &params(json!({"action": "start_container",
-                "common_options": {"environment": "A=1"}})),
-        )
+        assert!(e["msg"].as_str().unwrap().contains("client_timeout"), "{e}");
+        let e = task(json!({"action": "start_container",
+            "common_options": {"environment": "A=1"}}))
         .unwrap_err();
-        assert!(e.to_string().contains("environment"), "{e}");
+        assert!(e["msg"].as_str().unwrap().contains("environment"), "{e}");
+        let e = task(json!({"action": "start_container",
+            "common_options": {"auth_password": ["s3cret"], "restart_retries": "x"}}))
+        .unwrap_err();
+        assert!(!e.to_string().contains("s3cret"), "{e}");
     }
 
     #[test]
     fn zero_graceful_timeout_means_ten() {
-        let a = Args {
-            graceful_timeout: Some(0),
-            ..Default::default()
+        let t = task(json!({"action": "stop_container", "graceful_timeout": 0})).unwrap();
+        assert_eq!(t.graceful_timeout(), 10);
+    }
+
+    #[test]
+    fn steering_options_are_options() {
+        let spec = spec(Profile::KollaDocker);
+        let Value::Object(names) = serde_json::to_value(Steering::default()).unwrap() else {
+            panic!("an object")
         };
-        assert_eq!(a.graceful_timeout(), 10);
+        for name in names.keys() {
+            assert!(spec.get(name).is_some(), "{name} is not in the table");
+        }
+    }
+
+    #[test]
+    fn actions_drive_choices_and_requirements() {
+        let spec = spec(Profile::KollaDocker);
+        let choices = spec.get("action").unwrap().choices.clone().unwrap();
+        assert_eq!(choices.len(), Action::ALL.len());
+        let out = ansible_module::execute(&spec, br#"{"action": "start_container"}"#, |_| {
+            Ok(ansible_module::Response::new(false))
+        });
+        assert!(
+            out["msg"].as_str().unwrap().contains("image, name"),
+            "{out}"
+        );
     }
 }

@@ -59,15 +59,28 @@ impl Engine {
             .filter(|v| v["Name"].as_str() == Some(&format!("/{name}"))))
     }
 
+    /// One inspect request; None when the daemon has no such object (404).
+    async fn inspect<T, F, Fut>(
+        &self,
+        op: impl FnOnce() -> String,
+        request: F,
+    ) -> Result<Option<T>, KdError>
+    where
+        F: FnOnce(bollard::Docker) -> Fut,
+        Fut: std::future::Future<Output = Result<T, bollard::errors::Error>>,
+    {
+        found(self.client.call(request).await).ctx(op)
+    }
+
     /// `docker image inspect IMAGE`, None when not present locally.
     pub async fn image(&self, image: &str) -> Result<Option<Value>, KdError> {
-        let r = self
-            .client
-            .call(|d| async move { d.inspect_image(image).await })
-            .await;
-        Ok(found(r)
-            .ctx(|| format!("cannot inspect image {image}"))?
-            .map(to_json))
+        let info = self
+            .inspect(
+                || format!("cannot inspect image {image}"),
+                |d| async move { d.inspect_image(image).await },
+            )
+            .await?;
+        Ok(info.map(to_json))
     }
 
     /// The cgroup namespace mode the daemon gives containers that do not choose
@@ -89,13 +102,8 @@ impl Engine {
         Ok(if v2 { "private" } else { "host" }.into())
     }
 
-    /// Creates the container from a create-request body.
-    pub async fn create(&self, name: &str, body: Value) -> Result<(), KdError> {
-        let body: ContainerCreateBody =
-            serde_json::from_value(body).map_err(|e| KdError::Docker {
-                op: format!("cannot build the create request for {name}"),
-                source: DaemonError::Other(e.into()),
-            })?;
+    /// Creates the container from a create request.
+    pub async fn create(&self, name: &str, body: &ContainerCreateBody) -> Result<(), KdError> {
         let opts = q::CreateContainerOptions {
             name: Some(name.to_string()),
             ..Default::default()
@@ -129,10 +137,7 @@ impl Engine {
         };
         let r = self
             .client
-            .call(|d| {
-                let opts = opts.clone();
-                async move { d.stop_container(name, Some(opts)).await }
-            })
+            .call(move |d| async move { d.stop_container(name, Some(opts)).await })
             .await;
         match r {
             // 304: already stopped; 404: removed by someone else since we looked, so not running.
@@ -159,18 +164,15 @@ impl Engine {
 
     /// Force-removes the container; a container gone meanwhile counts as removed.
     pub async fn remove(&self, name: &str) -> Result<(), KdError> {
-        let opts = q::RemoveContainerOptions {
+        let force = Some(q::RemoveContainerOptions {
             force: true,
             ..Default::default()
-        };
-        let r = self
+        });
+        match self
             .client
-            .call(|d| {
-                let opts = opts.clone();
-                async move { d.remove_container(name, Some(opts)).await }
-            })
-            .await;
-        match r {
+            .call(move |d| async move { d.remove_container(name, force).await })
+            .await
+        {
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => {
                 // Docker may fail to clean up the filesystem after the container is gone,
@@ -338,13 +340,13 @@ impl Engine {
 
     /// Whether the named volume exists.
     pub async fn volume_exists(&self, name: &str) -> Result<bool, KdError> {
-        let r = self
-            .client
-            .call(|d| async move { d.inspect_volume(name).await })
-            .await;
-        Ok(found(r)
-            .ctx(|| format!("cannot inspect volume {name}"))?
-            .is_some())
+        let info = self
+            .inspect(
+                || format!("cannot inspect volume {name}"),
+                |d| async move { d.inspect_volume(name).await },
+            )
+            .await?;
+        Ok(info.is_some())
     }
 
     /// Creates a local volume.

@@ -8,6 +8,9 @@ pub enum ArgsError {
     /// A `common_options` value of the wrong type.
     #[error("common_options: {0}")]
     Common(String),
+    /// A valid option value the module still cannot use (e.g. a negative timeout).
+    #[error("invalid module arguments: {0}")]
+    Invalid(String),
     /// Keys the module does not know (kernel_memory is gone from Docker's API).
     #[error("Unsupported {0}: {1}")]
     Unsupported(&'static str, String),

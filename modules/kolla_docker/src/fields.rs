@@ -1,105 +1,403 @@
-//! THE table of container fields. For each field: how the wanted value goes
-//! into the create request, what is wanted, how the current value is read
-//! back from `docker inspect`, and how the two compare. Creating, comparing,
-//! diff output and check mode all read this one table, so a field cannot be
-//! created one way and compared another.
+//! THE table of options. Each row is one option, once: its argument (type,
+//! default, choices, aliases, no_log, the module profiles that have it, whether
+//! `common_options` may supply it) and, for options that describe the
+//! container, where it goes in the typed create request, how it is read back
+//! from `docker inspect` and how the two compare. The argument spec
+//! (`args::spec`), the create request, `differences`, the diff and check mode
+//! all read this one table, and the sidecar documentation is tested against it.
+//!
+//! The model is community.docker's container options: simple one-to-one fields
+//! are one stock row (`Row::field` with `Ops::HostFlag`, `Ops::HostList`, ...)
+//! naming a typed bollard slot, from which both the create request and the inspect key follow;
+//! fields Docker reshapes (volumes, healthcheck, dimensions...) carry their own
+//! three functions. The comparison mode (strict, allow-more-present, ignore) is
+//! decided per task, e.g. labels compare strictly only when the image's own
+//! labels are known.
 
-use crate::args::Args;
 use crate::error::ArgsError;
-use crate::parse::{self, Dimensions, Health};
+use crate::parse::{self, Health};
+use ansible_module::Type;
+use bollard::models::{
+    ContainerCreateBody, HostConfig, HostConfigCgroupnsModeEnum, RestartPolicy,
+    RestartPolicyNameEnum,
+};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// The container the task describes, in Docker's terms.
+/// A module this table serves. kolla_docker is kolla-ansible 15.6's module;
+/// kolla_container is its 22.2 successor, the same implementation with a few
+/// options and choices added or dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// kolla-ansible 15.6.0's `kolla_docker`.
+    KollaDocker,
+    /// kolla-ansible 22.2.0's `kolla_container`.
+    KollaContainer,
+}
+
+impl Profile {
+    /// The module name the profile answers to.
+    pub fn module(self) -> &'static str {
+        match self {
+            Profile::KollaDocker => "kolla_docker",
+            Profile::KollaContainer => "kolla_container",
+        }
+    }
+
+    const fn bit(self) -> u8 {
+        match self {
+            Profile::KollaDocker => 1,
+            Profile::KollaContainer => 2,
+        }
+    }
+}
+
+/// A set of profiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Profiles(u8);
+
+impl Profiles {
+    /// Every profile.
+    pub const ALL: Profiles = Profiles(Profile::KollaDocker.bit() | Profile::KollaContainer.bit());
+    /// kolla_container (22.2) only.
+    pub const KOLLA_CONTAINER: Profiles = Profiles(Profile::KollaContainer.bit());
+
+    /// Whether `p` is in the set.
+    pub fn has(self, p: Profile) -> bool {
+        self.0 & p.bit() != 0
+    }
+}
+
+/// An option's value when neither the task nor `common_options` gives one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fallback {
+    /// No value (null).
+    Nothing,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Str(&'static str),
+    /// `[]`.
+    EmptyList,
+    /// `{}`.
+    EmptyDict,
+}
+
+impl Fallback {
+    /// The value, None for [`Fallback::Nothing`].
+    pub fn value(self) -> Option<Value> {
+        match self {
+            Fallback::Nothing => None,
+            Fallback::Bool(b) => Some(json!(b)),
+            Fallback::Int(i) => Some(json!(i)),
+            Fallback::Str(s) => Some(json!(s)),
+            Fallback::EmptyList => Some(json!([])),
+            Fallback::EmptyDict => Some(json!({})),
+        }
+    }
+}
+
+/// One accepted value of a `choices` option and the profiles that accept it.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice {
+    /// The value.
+    pub value: &'static str,
+    /// Who accepts it.
+    pub profiles: Profiles,
+}
+
+/// A choice every profile accepts.
+pub const fn any(value: &'static str) -> Choice {
+    Choice {
+        value,
+        profiles: Profiles::ALL,
+    }
+}
+
+/// A choice only `profiles` accept.
+pub const fn only(value: &'static str, profiles: Profiles) -> Choice {
+    Choice { value, profiles }
+}
+
+/// The values an option accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum Choices {
+    /// Any value of its type.
+    Free,
+    /// These.
+    List(&'static [Choice]),
+    /// The names of the profile's actions (`action::Action`).
+    Actions,
+}
+
+/// An option as the argument spec declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct Arg {
+    /// Its type.
+    pub ty: Type,
+    /// The element type of a list.
+    pub elements: Option<Type>,
+    /// Whether a task must give it.
+    pub required: bool,
+    /// The spec's default.
+    pub default: Fallback,
+    /// Accepted values.
+    pub choices: Choices,
+    /// Other names.
+    pub aliases: &'static [&'static str],
+    /// A secret, never echoed.
+    pub no_log: bool,
+    /// The profiles that have it.
+    pub profiles: Profiles,
+    /// Some: `common_options` may supply it, with this value when neither gives one.
+    pub common: Option<Fallback>,
+}
+
+impl Arg {
+    const fn of(ty: Type) -> Arg {
+        Arg {
+            ty,
+            elements: None,
+            required: false,
+            default: Fallback::Nothing,
+            choices: Choices::Free,
+            aliases: &[],
+            no_log: false,
+            profiles: Profiles::ALL,
+            common: None,
+        }
+    }
+    /// A `str` option.
+    pub const fn str() -> Arg {
+        Arg::of(Type::Str)
+    }
+    /// An `int` option.
+    pub const fn int() -> Arg {
+        Arg::of(Type::Int)
+    }
+    /// A `dict` option.
+    pub const fn dict() -> Arg {
+        Arg::of(Type::Dict)
+    }
+    /// A `bool` option with its default.
+    pub const fn flag(default: bool) -> Arg {
+        Arg::of(Type::Bool).default(Fallback::Bool(default))
+    }
+    /// A `list` of `str` option.
+    pub const fn strs() -> Arg {
+        let mut a = Arg::of(Type::List);
+        a.elements = Some(Type::Str);
+        a
+    }
+    /// With this default.
+    pub const fn default(mut self, d: Fallback) -> Arg {
+        self.default = d;
+        self
+    }
+    /// Accepting only these values.
+    pub const fn choices(mut self, c: &'static [Choice]) -> Arg {
+        self.choices = Choices::List(c);
+        self
+    }
+    /// Accepting the profile's action names.
+    pub const fn actions(mut self) -> Arg {
+        self.choices = Choices::Actions;
+        self
+    }
+    /// Required.
+    pub const fn required(mut self) -> Arg {
+        self.required = true;
+        self
+    }
+    /// A secret.
+    pub const fn no_log(mut self) -> Arg {
+        self.no_log = true;
+        self
+    }
+    /// Suppliable by `common_options`, with `d` when nobody gives it.
+    pub const fn common(mut self, d: Fallback) -> Arg {
+        self.common = Some(d);
+        self
+    }
+}
+
+/// How values of a field compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Equal values.
+    Value,
+    /// The same elements in any order.
+    Set,
+    /// Objects compared key by key; differences are named `field.KEY`.
+    Dict,
+}
+
+/// What a field must be, for this task: the comparison mode and the value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expect {
+    /// Mode "ignore": not asked for, any current value is fine.
+    Ignore,
+    /// Mode "strict": exactly this.
+    Strict(Value),
+    /// Mode "allow more present": these keys or elements, others may be there too.
+    AllowMorePresent(Value),
+    /// Any of these (a default the daemon may spell several ways); the first is shown.
+    AnyOf(Vec<Value>),
+}
+
+/// Writes an option's value (null when not given; all options at hand) into the create request.
+pub type Create =
+    fn(&Value, &Map<String, Value>, &mut ContainerCreateBody) -> Result<(), ArgsError>;
+
+/// The hand-written functions of a field Docker reshapes.
+pub struct Custom {
+    /// Writes the option's value into the create request.
+    pub create: Create,
+    /// What the task asks for, read from the create request it will send.
+    pub wanted: fn(&Want, &Ctx) -> Expect,
+    /// The current value from inspect, shaped like the wanted one.
+    pub current: fn(&Value, &Want, &Ctx) -> Value,
+}
+
+/// How a field gets into the create request and back out of inspect.
+pub enum Ops {
+    /// A bool option copied to a HostConfig flag.
+    HostFlag(fn(&mut HostConfig) -> &mut Option<bool>),
+    /// A bool option copied to a container Config flag.
+    Flag(fn(&mut ContainerCreateBody) -> &mut Option<bool>),
+    /// A list option copied to a HostConfig list when not empty.
+    HostList(fn(&mut HostConfig) -> &mut Option<Vec<String>>),
+    /// A mode option copied to a HostConfig string when not empty; unset, the
+    /// container may report any of `unset`.
+    HostMode {
+        /// Where it goes.
+        slot: fn(&mut HostConfig) -> &mut Option<String>,
+        /// What the daemon reports when it is not set.
+        unset: &'static [&'static str],
+    },
+    /// Its own functions.
+    Custom(Custom),
+}
+
+/// The container side of a row.
+pub struct Field {
+    /// How to compare.
+    pub kind: Kind,
+    /// Whether a difference needs the container recreated (state only needs a start or stop).
+    pub recreate: bool,
+    /// Create and read-back.
+    pub ops: Ops,
+}
+
+/// One row of the table.
+pub struct Row {
+    /// The option's name, also the name in `differences` and diffs.
+    pub name: &'static str,
+    /// The option; None for fields the module fixes (host networking).
+    pub arg: Option<Arg>,
+    /// None for options that steer the module rather than describe the container.
+    pub field: Option<Field>,
+}
+
+impl Row {
+    /// An option that does not describe the container.
+    pub const fn option(name: &'static str, arg: Arg) -> Row {
+        Row {
+            name,
+            arg: Some(arg),
+            field: None,
+        }
+    }
+    /// A one-to-one field: the option's value goes to one slot of the create
+    /// request and is read back from the same Docker key; lists compare as sets.
+    pub const fn field(name: &'static str, arg: Arg, ops: Ops) -> Row {
+        let kind = match ops {
+            Ops::HostList(_) => Kind::Set,
+            _ => Kind::Value,
+        };
+        Row {
+            name,
+            arg: Some(arg),
+            field: Some(Field {
+                kind,
+                recreate: true,
+                ops,
+            }),
+        }
+    }
+    /// A field with its own functions.
+    pub const fn custom(
+        name: &'static str,
+        arg: Option<Arg>,
+        kind: Kind,
+        recreate: bool,
+        ops: Custom,
+    ) -> Row {
+        Row {
+            name,
+            arg,
+            field: Some(Field {
+                kind,
+                recreate,
+                ops: Ops::Custom(ops),
+            }),
+        }
+    }
+}
+
+/// The container the task describes: its options and the create request they make.
 #[derive(Debug, Clone)]
 pub struct Want {
-    /// Image as given (None for compare_container without image).
-    pub image: Option<String>,
-    /// Shell-split command.
-    pub command: Option<Vec<String>>,
-    /// Environment with KOLLA_SERVICE_NAME injected, values as Docker gets them.
-    pub env: Map<String, Value>,
-    /// Labels, values as Docker gets them.
-    pub labels: Map<String, Value>,
-    /// Parsed `volumes`.
-    pub volumes: parse::Volumes,
-    /// `volumes_from`.
-    pub volumes_from: Vec<String>,
-    /// Privileged mode.
-    pub privileged: bool,
-    /// Added capabilities.
-    pub cap_add: Vec<String>,
-    /// Security options.
-    pub security_opt: Vec<String>,
-    /// IPC mode, None when not given.
-    pub ipc_mode: Option<String>,
-    /// PID mode, None when not given.
-    pub pid_mode: Option<String>,
-    /// Cgroup namespace mode, None when not given.
-    pub cgroupns_mode: Option<String>,
-    /// tmpfs path -> options.
-    pub tmpfs: BTreeMap<String, String>,
-    /// Resources.
-    pub dimensions: Dimensions,
-    /// Healthcheck.
-    pub health: Health,
-    /// Restart policy name and retries, when given.
-    pub restart: Option<(String, Option<i64>)>,
-    /// TTY.
-    pub tty: bool,
-    /// false: the container's output is collected, so it is attached.
-    pub detach: bool,
-    /// running, exited or paused.
-    pub state: String,
+    /// The merged, validated options.
+    pub params: Map<String, Value>,
+    /// The create request, every field written by its row.
+    pub body: ContainerCreateBody,
 }
 
 impl Want {
-    /// The container `args` describe; fails on options Docker could not take.
-    pub fn from_args(a: &Args) -> Result<Want, ArgsError> {
-        let name = a.name().to_string();
-        let mut env: Map<String, Value> = a
-            .environment
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(parse::python_str(v))))
-            .collect();
-        env.insert(
-            "KOLLA_SERVICE_NAME".into(),
-            Value::String(name.replace('_', "-")),
-        );
-        let labels = a
-            .labels
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(parse::python_str(v))))
-            .collect();
-        let restart = a.restart_policy.clone().map(|p| {
-            let retries = if p == "on-failure" {
-                a.restart_retries
-            } else {
-                None
-            };
-            (p, retries)
-        });
+    /// The container `params` describe; fails on options Docker could not take.
+    pub fn new(params: &Map<String, Value>) -> Result<Want, ArgsError> {
+        let mut body = ContainerCreateBody {
+            host_config: Some(HostConfig::default()),
+            ..Default::default()
+        };
+        for row in ROWS {
+            let Some(field) = &row.field else { continue };
+            let v = params.get(row.name).unwrap_or(&Value::Null);
+            let hc = body.host_config.get_or_insert_with(Default::default);
+            match &field.ops {
+                Ops::HostFlag(slot) => *slot(hc) = Some(v.as_bool().unwrap_or(false)),
+                Ops::Flag(slot) => *slot(&mut body) = Some(v.as_bool().unwrap_or(false)),
+                Ops::HostList(slot) => {
+                    let list = strings(v);
+                    if !list.is_empty() {
+                        *slot(hc) = Some(list);
+                    }
+                }
+                Ops::HostMode { slot, .. } => {
+                    if let Some(m) = v.as_str().filter(|m| !m.is_empty()) {
+                        *slot(hc) = Some(m.to_string());
+                    }
+                }
+                Ops::Custom(c) => (c.create)(v, params, &mut body)?,
+            }
+        }
         Ok(Want {
-            image: a.image.clone(),
-            command: a.command.as_deref().map(parse::shell_split).transpose()?,
-            env,
-            labels,
-            volumes: parse::volumes(a.volumes.as_deref().unwrap_or_default())?,
-            volumes_from: a.volumes_from.clone().unwrap_or_default(),
-            privileged: a.privileged,
-            cap_add: a.cap_add.clone(),
-            security_opt: a.security_opt.clone(),
-            ipc_mode: a.ipc_mode.clone().filter(|m| !m.is_empty()),
-            pid_mode: a.pid_mode.clone().filter(|m| !m.is_empty()),
-            cgroupns_mode: a.cgroupns_mode.clone(),
-            tmpfs: parse::tmpfs(a.tmpfs.as_deref().unwrap_or_default()),
-            dimensions: parse::dimensions(&a.dimensions)?,
-            health: parse::healthcheck(a.healthcheck.as_ref())?,
-            restart,
-            tty: a.tty,
-            detach: a.detach,
-            state: a.state.clone(),
+            params: params.clone(),
+            body,
         })
+    }
+
+    /// The HostConfig of the create request.
+    pub fn host(&self) -> HostConfig {
+        self.body.host_config.clone().unwrap_or_default()
+    }
+
+    fn param(&self, name: &str) -> &Value {
+        self.params.get(name).unwrap_or(&Value::Null)
     }
 }
 
@@ -122,44 +420,6 @@ impl Ctx {
     }
 }
 
-/// What a field must be.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Expect {
-    /// Not asked for: any current value is fine.
-    Ignore,
-    /// This value.
-    Is(Value),
-    /// Any of these (a default the daemon may spell several ways); the first is shown.
-    AnyOf(Vec<Value>),
-}
-
-/// How wanted and current values compare.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Compare {
-    /// Equal values.
-    Exact,
-    /// The same elements in any order.
-    Set,
-    /// Objects compared key by key; differences are named `field.KEY`.
-    Keys,
-}
-
-/// One row of the table.
-pub struct Field {
-    /// Name used in `differences` and diffs.
-    pub name: &'static str,
-    /// How to compare.
-    pub compare: Compare,
-    /// Whether a difference needs the container recreated (state only needs a start or stop).
-    pub recreate: bool,
-    /// Writes the wanted value into the create request (Docker API names).
-    pub create: fn(&Want, &mut Value),
-    /// The wanted value.
-    pub wanted: fn(&Want, &Ctx) -> Expect,
-    /// The current value from inspect, shaped like the wanted one.
-    pub current: fn(&Value, &Want, &Ctx) -> Value,
-}
-
 /// One field that differs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
@@ -173,8 +433,41 @@ pub struct Difference {
     pub recreate: bool,
 }
 
-fn host(body: &mut Value, key: &str, v: Value) {
-    body["HostConfig"][key] = v;
+impl Difference {
+    /// The container does not exist: everything must be created.
+    pub fn absent(state: &Value) -> Difference {
+        Difference {
+            name: "state".into(),
+            before: json!("absent"),
+            after: state.clone(),
+            recreate: true,
+        }
+    }
+    /// `kolla_set_configs --check` found the configuration stale.
+    pub fn stale_config() -> Difference {
+        Difference {
+            name: "config".into(),
+            before: json!("stale"),
+            after: json!("current"),
+            recreate: false,
+        }
+    }
+}
+
+fn to_json<T: Serialize>(v: T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// The Docker name serde gives a slot: set it alone and see which key appears.
+fn docker_key<B: Default + Serialize, T: Default>(
+    slot: impl Fn(&mut B) -> &mut Option<T>,
+) -> String {
+    let mut b = B::default();
+    *slot(&mut b) = Some(T::default());
+    match to_json(b) {
+        Value::Object(m) => m.keys().next().cloned().unwrap_or_default(),
+        _ => String::new(),
+    }
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -191,14 +484,24 @@ fn string_or_empty(v: &Value) -> Value {
     Value::String(v.as_str().unwrap_or_default().to_string())
 }
 
-fn env_map(list: &Value) -> Map<String, Value> {
-    strings(list)
-        .into_iter()
+fn env_map(list: &[String]) -> Map<String, Value> {
+    list.iter()
         .map(|kv| match kv.split_once('=') {
             Some((k, v)) => (k.to_string(), Value::String(v.to_string())),
-            None => (kv, Value::String(String::new())),
+            None => (kv.clone(), Value::String(String::new())),
         })
         .collect()
+}
+
+/// Values as the reference hands them to Docker: Python's `str()` of each.
+fn texts(v: &Value) -> Map<String, Value> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::String(parse::docker_text(v))))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A healthcheck in the shape we compare: None when absent or disabled.
@@ -234,408 +537,521 @@ fn restart_shape(name: &str, retries: i64) -> Value {
     json!({"Name": name, "MaximumRetryCount": retries})
 }
 
-/// The table.
-pub const FIELDS: &[Field] = &[
-    Field {
-        name: "image",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |w, b| {
-            if let Some(i) = &w.image {
-                b["Image"] = json!(i);
-            }
+/// A choice-checked string into one of bollard's enums.
+fn docker_enum<T: serde::de::DeserializeOwned>(
+    option: &'static str,
+    v: &str,
+) -> Result<T, ArgsError> {
+    serde_json::from_value(json!(v)).map_err(|_| ArgsError::Unsupported(option, v.to_string()))
+}
+
+const MODES: &[Choice] = &[any(""), any("host"), any("private"), any("shareable")];
+
+/// The table, in the order the reference declares its options.
+pub const ROWS: &[Row] = &[
+    Row::option("common_options", Arg::dict().default(Fallback::EmptyDict)),
+    Row::option("action", Arg::str().required().actions()),
+    Row::option("api_version", Arg::str().common(Fallback::Str("auto"))),
+    Row::option("auth_email", Arg::str().common(Fallback::Nothing)),
+    Row::option(
+        "auth_password",
+        Arg::str().no_log().common(Fallback::Nothing),
+    ),
+    Row::option("auth_registry", Arg::str().common(Fallback::Nothing)),
+    Row::option("auth_username", Arg::str().common(Fallback::Nothing)),
+    Row::custom(
+        "command",
+        Some(Arg::str()),
+        Kind::Value,
+        true,
+        Custom {
+            create: |v, _, b| {
+                if let Some(c) = v.as_str() {
+                    b.cmd = Some(parse::shell_split(c)?);
+                }
+                Ok(())
+            },
+            wanted: |w, c| match (&w.body.cmd, c.base_config("Cmd")) {
+                (Some(cmd), _) => Expect::Strict(json!(cmd)),
+                (None, Some(image_cmd)) => Expect::Strict(image_cmd.clone()),
+                (None, None) => Expect::Ignore,
+            },
+            current: |cur, _, _| cur["Config"]["Cmd"].clone(),
         },
-        wanted: |w, c| match &w.image {
-            None => Expect::Ignore,
-            Some(i) => Expect::Is(json!({
-                "Id": c.image.as_ref().map(|x| x["Id"].clone()).unwrap_or(Value::Null),
-                "Name": parse::image_name(i),
-            })),
+    ),
+    Row::custom(
+        "detach",
+        Some(Arg::flag(true)),
+        Kind::Value,
+        false,
+        Custom {
+            // A non-detached container's output is collected, so it is attached.
+            create: |v, _, b| {
+                if v == &json!(false) {
+                    b.attach_stdout = Some(true);
+                    b.attach_stderr = Some(true);
+                }
+                Ok(())
+            },
+            wanted: |_, _| Expect::Ignore,
+            current: |_, _, _| Value::Null,
         },
-        current: |cur, _, _| {
-            json!({
-                "Id": cur["Image"],
-                "Name": parse::image_name(cur["Config"]["Image"].as_str().unwrap_or_default()),
-            })
+    ),
+    Row::custom(
+        "labels",
+        Some(Arg::dict().default(Fallback::EmptyDict)),
+        Kind::Dict,
+        true,
+        Custom {
+            create: |v, _, b| {
+                b.labels = Some(
+                    texts(v)
+                        .into_iter()
+                        .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+                        .collect(),
+                );
+                Ok(())
+            },
+            wanted: |w, c| {
+                let mine: Map<String, Value> = w
+                    .body
+                    .labels
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), json!(v)))
+                    .collect();
+                // Without the image's labels, those the container inherited cannot be told apart.
+                match c.base_config("Labels") {
+                    None => Expect::AllowMorePresent(Value::Object(mine)),
+                    Some(image) => {
+                        let mut all = image.as_object().cloned().unwrap_or_default();
+                        all.extend(mine);
+                        Expect::Strict(Value::Object(all))
+                    }
+                }
+            },
+            current: |cur, _, _| {
+                Value::Object(
+                    cur["Config"]["Labels"]
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                )
+            },
         },
-    },
-    Field {
-        name: "command",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |w, b| {
-            if let Some(c) = &w.command {
-                b["Cmd"] = json!(c);
-            }
-        },
-        wanted: |w, c| match (&w.command, c.base_config("Cmd")) {
-            (Some(cmd), _) => Expect::Is(json!(cmd)),
-            (None, Some(image_cmd)) => Expect::Is(image_cmd.clone()),
-            (None, None) => Expect::Ignore,
-        },
-        current: |cur, _, _| cur["Config"]["Cmd"].clone(),
-    },
-    Field {
-        name: "environment",
-        compare: Compare::Keys,
-        recreate: true,
-        create: |w, b| {
-            let env: Vec<String> = w
-                .env
-                .iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                .collect();
-            b["Env"] = json!(env);
-        },
-        wanted: |w, _| Expect::Is(Value::Object(w.env.clone())),
-        current: |cur, w, c| {
-            let image_env = c.base_config("Env").map(env_map);
-            // Variables the image sets are not the task's business unless it sets them too.
-            let keep = |k: &String, v: &Value| {
-                w.env.contains_key(k) || image_env.as_ref().is_some_and(|ie| ie.get(k) != Some(v))
-            };
-            env_map(&cur["Config"]["Env"])
-                .into_iter()
-                .filter(|(k, v)| keep(k, v))
-                .collect::<Map<_, _>>()
-                .into()
-        },
-    },
-    Field {
-        name: "labels",
-        compare: Compare::Keys,
-        recreate: true,
-        create: |w, b| b["Labels"] = Value::Object(w.labels.clone()),
-        wanted: |w, c| {
-            let mut all = match c.base_config("Labels") {
-                Some(Value::Object(m)) => m.clone(),
-                _ => Map::new(),
-            };
-            all.extend(w.labels.clone());
-            Expect::Is(Value::Object(all))
-        },
-        current: |cur, w, c| {
-            let labels = cur["Config"]["Labels"]
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
-            if c.base.is_some() {
-                Value::Object(labels)
-            } else {
-                labels
+    ),
+    Row::option("name", Arg::str()),
+    Row::custom(
+        "environment",
+        Some(Arg::dict().common(Fallback::Nothing)),
+        Kind::Dict,
+        true,
+        Custom {
+            create: |v, params, b| {
+                let mut env = texts(v);
+                let name = params
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                env.insert("KOLLA_SERVICE_NAME".into(), json!(name.replace('_', "-")));
+                b.env = Some(
+                    env.iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                        .collect(),
+                );
+                Ok(())
+            },
+            wanted: |w, _| {
+                Expect::Strict(Value::Object(env_map(
+                    w.body.env.as_deref().unwrap_or_default(),
+                )))
+            },
+            current: |cur, w, c| {
+                let wanted = env_map(w.body.env.as_deref().unwrap_or_default());
+                let image_env = c.base_config("Env").map(|e| env_map(&strings(e)));
+                // Variables the image sets are not the task's business unless it sets them too.
+                let keep = |k: &String, v: &Value| {
+                    wanted.contains_key(k)
+                        || image_env.as_ref().is_some_and(|ie| ie.get(k) != Some(v))
+                };
+                env_map(&strings(&cur["Config"]["Env"]))
                     .into_iter()
-                    .filter(|(k, _)| w.labels.contains_key(k))
+                    .filter(|(k, v)| keep(k, v))
                     .collect::<Map<_, _>>()
                     .into()
-            }
+            },
         },
-    },
-    Field {
-        name: "volumes",
-        compare: Compare::Set,
-        recreate: true,
-        create: |w, b| {
-            if !w.volumes.paths.is_empty() {
-                let v: Map<String, Value> = w
-                    .volumes
-                    .paths
-                    .iter()
-                    .map(|p| (p.clone(), json!({})))
-                    .collect();
-                b["Volumes"] = Value::Object(v);
-            }
-            if !w.volumes.binds.is_empty() {
-                host(b, "Binds", json!(w.volumes.binds));
-            }
-        },
-        wanted: |w, c| {
-            let image_paths = c
-                .base_config("Volumes")
-                .and_then(Value::as_object)
-                .map(|m| m.keys().cloned().collect::<Vec<_>>())
-                .unwrap_or_default();
-            Expect::Is(volume_set(
-                &w.volumes.binds,
-                w.volumes.paths.iter().cloned().chain(image_paths),
-            ))
-        },
-        current: |cur, _, _| {
-            let paths = cur["Config"]["Volumes"]
-                .as_object()
-                .map(|m| m.keys().cloned().collect::<Vec<_>>())
-                .unwrap_or_default();
-            volume_set(&strings(&cur["HostConfig"]["Binds"]), paths.into_iter())
-        },
-    },
-    Field {
-        name: "volumes_from",
-        compare: Compare::Set,
-        recreate: true,
-        create: |w, b| {
-            if !w.volumes_from.is_empty() {
-                host(b, "VolumesFrom", json!(w.volumes_from));
-            }
-        },
-        wanted: |w, _| Expect::Is(json!(w.volumes_from)),
-        current: |cur, _, _| json!(strings(&cur["HostConfig"]["VolumesFrom"])),
-    },
-    Field {
-        name: "privileged",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |w, b| host(b, "Privileged", json!(w.privileged)),
-        wanted: |w, _| Expect::Is(json!(w.privileged)),
-        current: |cur, _, _| json!(cur["HostConfig"]["Privileged"].as_bool().unwrap_or(false)),
-    },
-    Field {
-        name: "cap_add",
-        compare: Compare::Set,
-        recreate: true,
-        create: |w, b| {
-            if !w.cap_add.is_empty() {
-                host(b, "CapAdd", json!(w.cap_add));
-            }
-        },
-        wanted: |w, _| Expect::Is(json!(w.cap_add)),
-        current: |cur, _, _| json!(strings(&cur["HostConfig"]["CapAdd"])),
-    },
-    Field {
-        name: "security_opt",
-        compare: Compare::Set,
-        recreate: true,
-        create: |w, b| {
-            if !w.security_opt.is_empty() {
-                host(b, "SecurityOpt", json!(w.security_opt));
-            }
-        },
-        wanted: |w, _| Expect::Is(json!(w.security_opt)),
-        current: |cur, w, _| {
-            let hc = &cur["HostConfig"];
-            // Docker adds label=disable itself for host IPC/PID and privileged containers.
-            let docker_added = hc["IpcMode"] == "host"
-                || hc["PidMode"] == "host"
-                || hc["Privileged"] == json!(true);
-            let opts: Vec<String> = strings(&hc["SecurityOpt"])
-                .into_iter()
-                .filter(|o| !(docker_added && o == "label=disable" && !w.security_opt.contains(o)))
-                .collect();
-            json!(opts)
-        },
-    },
-    Field {
-        name: "ipc_mode",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |w, b| {
-            if let Some(m) = &w.ipc_mode {
-                host(b, "IpcMode", json!(m));
-            }
-        },
-        wanted: |w, _| match &w.ipc_mode {
-            Some(m) => Expect::Is(json!(m)),
-            None => Expect::AnyOf(vec![json!("private"), json!("shareable"), json!("")]),
-        },
-        current: |cur, _, _| string_or_empty(&cur["HostConfig"]["IpcMode"]),
-    },
-    Field {
-        name: "pid_mode",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |w, b| {
-            if let Some(m) = &w.pid_mode {
-                host(b, "PidMode", json!(m));
-            }
-        },
-        wanted: |w, _| Expect::Is(json!(w.pid_mode.clone().unwrap_or_default())),
-        current: |cur, _, _| string_or_empty(&cur["HostConfig"]["PidMode"]),
-    },
-    Field {
-        name: "cgroupns_mode",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |w, b| {
-            if let Some(m) = &w.cgroupns_mode {
-                host(b, "CgroupnsMode", json!(m));
-            }
-        },
-        wanted: |w, c| match (&w.cgroupns_mode, &c.default_cgroupns) {
-            _ if !c.cgroupns_supported => Expect::Ignore,
-            (Some(m), _) => Expect::Is(json!(m)),
-            (None, Some(d)) => Expect::Is(json!(d)),
-            (None, None) => Expect::Ignore,
-        },
-        current: |cur, _, _| match cur["HostConfig"]["CgroupnsMode"].as_str() {
-            // Containers made before Docker 20.10 behave as host.
-            None | Some("") => json!("host"),
-            Some(m) => json!(m),
-        },
-    },
-    Field {
-        name: "tmpfs",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |w, b| {
-            if !w.tmpfs.is_empty() {
-                host(b, "Tmpfs", json!(w.tmpfs));
-            }
-        },
-        wanted: |w, _| Expect::Is(json!(w.tmpfs)),
-        current: |cur, _, _| match &cur["HostConfig"]["Tmpfs"] {
-            Value::Object(m) => {
-                let sorted: BTreeMap<&String, &Value> = m.iter().collect();
-                json!(sorted)
-            }
-            _ => json!({}),
-        },
-    },
-    Field {
-        name: "dimensions",
-        compare: Compare::Keys,
-        recreate: true,
-        create: |w, b| {
-            for (docker, v) in w.dimensions.values.values() {
-                host(b, docker, v.clone());
-            }
-            if let Some(u) = &w.dimensions.ulimits {
-                host(b, "Ulimits", json!(u));
-            }
-        },
-        wanted: |w, _| {
-            let mut all = Map::new();
-            for (key, _) in Dimensions::all() {
-                let v = match w.dimensions.values.get(key) {
-                    Some((_, v)) => v.clone(),
-                    None => Dimensions::default_of(key),
+    ),
+    Row::custom(
+        "healthcheck",
+        Some(Arg::dict()),
+        Kind::Value,
+        true,
+        Custom {
+            create: |v, _, b| {
+                b.healthcheck = match parse::healthcheck(v.as_object())? {
+                    Health::Unset => None,
+                    Health::Disabled => Some(bollard::models::HealthConfig {
+                        test: Some(vec!["NONE".into()]),
+                        ..Default::default()
+                    }),
+                    Health::Check(h) => Some(h),
                 };
-                all.insert(key.into(), v);
-            }
-            all.insert(
-                "ulimits".into(),
-                json!(w.dimensions.ulimits.clone().unwrap_or_default()),
-            );
-            Expect::Is(Value::Object(all))
+                Ok(())
+            },
+            wanted: |w, c| match (&w.body.healthcheck, c.base_config("Healthcheck")) {
+                (Some(h), _) => Expect::Strict(health_shape(&to_json(h))),
+                (None, Some(image)) => Expect::Strict(health_shape(image)),
+                (None, None) => Expect::Ignore,
+            },
+            current: |cur, _, _| health_shape(&cur["Config"]["Healthcheck"]),
         },
-        current: |cur, w, _| {
-            let hc = &cur["HostConfig"];
-            let mut all = Map::new();
-            for (key, docker) in Dimensions::all() {
-                let v = match &hc[docker] {
-                    Value::Null => Dimensions::default_of(key),
-                    v => v.clone(),
-                };
-                all.insert(key.into(), v);
-            }
-            // Docker doubles Memory into MemorySwap when only a memory limit is set.
-            let mem = hc["Memory"].as_i64().unwrap_or(0);
-            if !w.dimensions.values.contains_key("memswap_limit")
-                && mem > 0
-                && hc["MemorySwap"].as_i64() == Some(mem * 2)
-            {
-                all.insert("memswap_limit".into(), json!(0));
-            }
-            let mut ulimits: Vec<Value> = hc["Ulimits"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|u| json!({"Name": u["Name"], "Soft": u["Soft"].as_i64().unwrap_or(0), "Hard": u["Hard"].as_i64().unwrap_or(0)}))
-                .collect();
-            ulimits.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
-            all.insert("ulimits".into(), json!(ulimits));
-            Value::Object(all)
+    ),
+    Row::custom(
+        "image",
+        Some(Arg::str()),
+        Kind::Value,
+        true,
+        Custom {
+            create: |v, _, b| {
+                b.image = v.as_str().map(str::to_string);
+                Ok(())
+            },
+            wanted: |w, c| match &w.body.image {
+                None => Expect::Ignore,
+                Some(i) => Expect::Strict(json!({
+                    "Id": c.image.as_ref().map(|x| x["Id"].clone()).unwrap_or(Value::Null),
+                    "Name": parse::image_name(i),
+                })),
+            },
+            current: |cur, _, _| {
+                json!({
+                    "Id": cur["Image"],
+                    "Name": parse::image_name(cur["Config"]["Image"].as_str().unwrap_or_default()),
+                })
+            },
         },
-    },
-    Field {
-        name: "healthcheck",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |w, b| match &w.health {
-            Health::Unset => {}
-            Health::Disabled => b["Healthcheck"] = json!({"Test": ["NONE"]}),
-            Health::Check(h) => b["Healthcheck"] = h.clone(),
+    ),
+    Row::field(
+        "ipc_mode",
+        Arg::str().choices(MODES),
+        Ops::HostMode {
+            slot: |h| &mut h.ipc_mode,
+            unset: &["private", "shareable", ""],
         },
-        wanted: |w, c| match (&w.health, c.base_config("Healthcheck")) {
-            (Health::Check(h), _) => Expect::Is(health_shape(h)),
-            (Health::Disabled, _) => Expect::Is(Value::Null),
-            (Health::Unset, Some(image)) => Expect::Is(health_shape(image)),
-            (Health::Unset, None) => Expect::Ignore,
-        },
-        current: |cur, _, _| health_shape(&cur["Config"]["Healthcheck"]),
-    },
-    Field {
-        name: "restart_policy",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |w, b| {
-            if let Some((name, retries)) = &w.restart {
-                let mut p = json!({"Name": name});
-                if let Some(r) = retries {
-                    p["MaximumRetryCount"] = json!(r);
+    ),
+    Row::field(
+        "cap_add",
+        Arg::strs().default(Fallback::EmptyList),
+        Ops::HostList(|h| &mut h.cap_add),
+    ),
+    Row::custom(
+        "security_opt",
+        Some(Arg::strs().default(Fallback::EmptyList)),
+        Kind::Set,
+        true,
+        Custom {
+            create: |v, _, b| {
+                let opts = strings(v);
+                if !opts.is_empty() {
+                    b.host_config
+                        .get_or_insert_with(Default::default)
+                        .security_opt = Some(opts);
                 }
-                host(b, "RestartPolicy", p);
-            }
+                Ok(())
+            },
+            wanted: |w, _| Expect::Strict(json!(w.host().security_opt.unwrap_or_default())),
+            current: |cur, w, _| {
+                let hc = &cur["HostConfig"];
+                let mine = w.host().security_opt.unwrap_or_default();
+                // Docker adds label=disable itself for host IPC/PID and privileged containers.
+                let docker_added = hc["IpcMode"] == "host"
+                    || hc["PidMode"] == "host"
+                    || hc["Privileged"] == json!(true);
+                let opts: Vec<String> = strings(&hc["SecurityOpt"])
+                    .into_iter()
+                    .filter(|o| !(docker_added && o == "label=disable" && !mine.contains(o)))
+                    .collect();
+                json!(opts)
+            },
         },
-        wanted: |w, _| match &w.restart {
-            Some((name, retries)) => Expect::Is(restart_shape(name, retries.unwrap_or(0))),
-            None => Expect::Is(restart_shape("no", 0)),
+    ),
+    Row::field(
+        "pid_mode",
+        Arg::str().choices(&[
+            any("host"),
+            any(""),
+            only("private", Profiles::KOLLA_CONTAINER),
+        ]),
+        Ops::HostMode {
+            slot: |h| &mut h.pid_mode,
+            unset: &[""],
         },
-        current: |cur, _, _| {
-            let p = &cur["HostConfig"]["RestartPolicy"];
-            restart_shape(
-                p["Name"].as_str().unwrap_or_default(),
-                p["MaximumRetryCount"].as_i64().unwrap_or(0),
-            )
+    ),
+    Row::custom(
+        "cgroupns_mode",
+        Some(Arg::str().choices(&[any("private"), any("host")])),
+        Kind::Value,
+        true,
+        Custom {
+            create: |v, _, b| {
+                if let Some(m) = v.as_str() {
+                    let mode: HostConfigCgroupnsModeEnum = docker_enum("cgroupns_mode", m)?;
+                    b.host_config
+                        .get_or_insert_with(Default::default)
+                        .cgroupns_mode = Some(mode);
+                }
+                Ok(())
+            },
+            wanted: |w, c| match (w.host().cgroupns_mode, &c.default_cgroupns) {
+                _ if !c.cgroupns_supported => Expect::Ignore,
+                (Some(m), _) => Expect::Strict(to_json(m)),
+                (None, Some(d)) => Expect::Strict(json!(d)),
+                (None, None) => Expect::Ignore,
+            },
+            current: |cur, _, _| match cur["HostConfig"]["CgroupnsMode"].as_str() {
+                // Containers made before Docker 20.10 behave as host.
+                None | Some("") => json!("host"),
+                Some(m) => json!(m),
+            },
         },
-    },
-    Field {
-        name: "tty",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |w, b| b["Tty"] = json!(w.tty),
-        wanted: |w, _| Expect::Is(json!(w.tty)),
-        current: |cur, _, _| json!(cur["Config"]["Tty"].as_bool().unwrap_or(false)),
-    },
-    Field {
-        name: "detach",
-        compare: Compare::Exact,
-        recreate: false,
-        create: |w, b| {
-            if !w.detach {
-                b["AttachStdout"] = json!(true);
-                b["AttachStderr"] = json!(true);
-            }
+    ),
+    Row::field(
+        "privileged",
+        Arg::flag(false),
+        Ops::HostFlag(|h| &mut h.privileged),
+    ),
+    Row::option("graceful_timeout", Arg::int().common(Fallback::Int(10))),
+    Row::option("remove_on_exit", Arg::flag(true)),
+    Row::custom(
+        "restart_policy",
+        Some(
+            Arg::str()
+                .choices(&[
+                    any("no"),
+                    any("on-failure"),
+                    any("always"),
+                    any("unless-stopped"),
+                ])
+                .common(Fallback::Nothing),
+        ),
+        Kind::Value,
+        true,
+        Custom {
+            create: |v, params, b| {
+                if let Some(p) = v.as_str() {
+                    let name: RestartPolicyNameEnum = docker_enum("restart_policy", p)?;
+                    let retries = match p {
+                        "on-failure" => params.get("restart_retries").and_then(Value::as_i64),
+                        _ => None,
+                    };
+                    b.host_config
+                        .get_or_insert_with(Default::default)
+                        .restart_policy = Some(RestartPolicy {
+                        name: Some(name),
+                        maximum_retry_count: retries,
+                    });
+                }
+                Ok(())
+            },
+            wanted: |w, _| match w.host().restart_policy {
+                Some(p) => Expect::Strict(restart_shape(
+                    to_json(p.name).as_str().unwrap_or_default(),
+                    p.maximum_retry_count.unwrap_or(0),
+                )),
+                None => Expect::Strict(restart_shape("no", 0)),
+            },
+            current: |cur, _, _| {
+                let p = &cur["HostConfig"]["RestartPolicy"];
+                restart_shape(
+                    p["Name"].as_str().unwrap_or_default(),
+                    p["MaximumRetryCount"].as_i64().unwrap_or(0),
+                )
+            },
         },
-        wanted: |_, _| Expect::Ignore,
-        current: |_, _, _| Value::Null,
-    },
-    Field {
-        name: "network_mode",
-        compare: Compare::Exact,
-        recreate: true,
-        create: |_, b| host(b, "NetworkMode", json!("host")),
-        wanted: |_, _| Expect::Is(json!("host")),
-        current: |cur, _, _| cur["HostConfig"]["NetworkMode"].clone(),
-    },
-    Field {
-        name: "state",
-        compare: Compare::Exact,
-        recreate: false,
-        create: |_, _| {},
-        wanted: |w, _| match w.state.as_str() {
-            "exited" => Expect::AnyOf(vec![json!("exited"), json!("created")]),
-            s => Expect::Is(json!(s)),
+    ),
+    Row::option("restart_retries", Arg::int().common(Fallback::Int(10))),
+    Row::custom(
+        "state",
+        Some(Arg::str().default(Fallback::Str("running")).choices(&[
+            any("running"),
+            any("exited"),
+            any("paused"),
+        ])),
+        Kind::Value,
+        false,
+        Custom {
+            create: |_, _, _| Ok(()),
+            wanted: |w, _| match w.param("state").as_str().unwrap_or("running") {
+                "exited" => Expect::AnyOf(vec![json!("exited"), json!("created")]),
+                s => Expect::Strict(json!(s)),
+            },
+            current: |cur, _, _| cur["State"]["Status"].clone(),
         },
-        current: |cur, _, _| cur["State"]["Status"].clone(),
-    },
+    ),
+    Row::option("tls_verify", Arg::flag(false)),
+    Row::option("tls_cert", Arg::str()),
+    Row::option("tls_key", Arg::str()),
+    Row::option("tls_cacert", Arg::str()),
+    Row::custom(
+        "tmpfs",
+        Some(Arg::strs()),
+        Kind::Value,
+        true,
+        Custom {
+            create: |v, _, b| {
+                let t = parse::tmpfs(&strings(v));
+                if !t.is_empty() {
+                    b.host_config.get_or_insert_with(Default::default).tmpfs =
+                        Some(t.into_iter().collect());
+                }
+                Ok(())
+            },
+            wanted: |w, _| {
+                let sorted: BTreeMap<String, String> =
+                    w.host().tmpfs.unwrap_or_default().into_iter().collect();
+                Expect::Strict(json!(sorted))
+            },
+            current: |cur, _, _| match &cur["HostConfig"]["Tmpfs"] {
+                Value::Object(m) => {
+                    let sorted: BTreeMap<&String, &Value> = m.iter().collect();
+                    json!(sorted)
+                }
+                _ => json!({}),
+            },
+        },
+    ),
+    Row::custom(
+        "volumes",
+        Some(Arg::strs()),
+        Kind::Set,
+        true,
+        Custom {
+            create: |v, _, b| {
+                let vols = parse::volumes(&strings(v))?;
+                if !vols.paths.is_empty() {
+                    b.volumes = Some(vols.paths);
+                }
+                if !vols.binds.is_empty() {
+                    b.host_config.get_or_insert_with(Default::default).binds = Some(vols.binds);
+                }
+                Ok(())
+            },
+            wanted: |w, c| {
+                let image_paths = c
+                    .base_config("Volumes")
+                    .and_then(Value::as_object)
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default();
+                let paths = w.body.volumes.clone().unwrap_or_default();
+                Expect::Strict(volume_set(
+                    &w.host().binds.unwrap_or_default(),
+                    paths.into_iter().chain(image_paths),
+                ))
+            },
+            current: |cur, _, _| {
+                let paths = cur["Config"]["Volumes"]
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default();
+                volume_set(&strings(&cur["HostConfig"]["Binds"]), paths.into_iter())
+            },
+        },
+    ),
+    Row::field(
+        "volumes_from",
+        Arg::strs(),
+        Ops::HostList(|h| &mut h.volumes_from),
+    ),
+    Row::custom(
+        "dimensions",
+        Some(Arg::dict().default(Fallback::EmptyDict)),
+        Kind::Dict,
+        true,
+        Custom {
+            create: |v, _, b| {
+                let empty = Map::new();
+                parse::dimensions(
+                    v.as_object().unwrap_or(&empty),
+                    b.host_config.get_or_insert_with(Default::default),
+                )
+            },
+            wanted: |w, _| {
+                let hc = to_json(w.host());
+                let mut all = Map::new();
+                for d in parse::DIMENSIONS {
+                    let v = match &hc[d.docker_key()] {
+                        Value::Null => d.unset(),
+                        v => v.clone(),
+                    };
+                    all.insert(d.option.into(), v);
+                }
+                all.insert(
+                    "ulimits".into(),
+                    json!(w.host().ulimits.unwrap_or_default()),
+                );
+                Expect::Strict(Value::Object(all))
+            },
+            current: |cur, w, _| {
+                let hc = &cur["HostConfig"];
+                let mut all = Map::new();
+                for d in parse::DIMENSIONS {
+                    let v = match &hc[d.docker_key()] {
+                        Value::Null => d.unset(),
+                        v => v.clone(),
+                    };
+                    all.insert(d.option.into(), v);
+                }
+                // Docker doubles Memory into MemorySwap when only a memory limit is set.
+                let mem = hc["Memory"].as_i64().unwrap_or(0);
+                if w.host().memory_swap.is_none()
+                    && mem > 0
+                    && hc["MemorySwap"].as_i64() == Some(mem * 2)
+                {
+                    all.insert("memswap_limit".into(), json!(0));
+                }
+                let mut ulimits: Vec<Value> = hc["Ulimits"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|u| json!({"Name": u["Name"], "Soft": u["Soft"].as_i64().unwrap_or(0), "Hard": u["Hard"].as_i64().unwrap_or(0)}))
+                    .collect();
+                ulimits.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
+                all.insert("ulimits".into(), json!(ulimits));
+                Value::Object(all)
+            },
+        },
+    ),
+    Row::field("tty", Arg::flag(false), Ops::Flag(|b| &mut b.tty)),
+    Row::option(
+        "client_timeout",
+        Arg::int().common(Fallback::Int(docker_client::DEFAULT_TIMEOUT as i64)),
+    ),
+    Row::option("ignore_missing", Arg::flag(false)),
+    Row::option("docker_host", Arg::str()),
+    Row::custom(
+        "network_mode",
+        None,
+        Kind::Value,
+        true,
+        Custom {
+            // kolla's containers always use the host's network.
+            create: |_, _, b| {
+                b.host_config
+                    .get_or_insert_with(Default::default)
+                    .network_mode = Some("host".into());
+                Ok(())
+            },
+            wanted: |_, _| Expect::Strict(json!("host")),
+            current: |cur, _, _| cur["HostConfig"]["NetworkMode"].clone(),
+        },
+    ),
 ];
 
-/// The create request body for `want`, every field written by its row.
-pub fn create_body(want: &Want) -> Value {
-    let mut body = json!({"HostConfig": {}});
-    for f in FIELDS {
-        (f.create)(want, &mut body);
-    }
-    body
+/// The row of an option, by name.
+pub fn row(name: &str) -> Option<&'static Row> {
+    ROWS.iter().find(|r| r.name == name)
 }
 
 fn set_of(v: &Value) -> Vec<String> {
@@ -648,53 +1064,93 @@ fn set_of(v: &Value) -> Vec<String> {
     items
 }
 
-fn matches(compare: Compare, want: &Value, cur: &Value) -> bool {
-    match compare {
-        Compare::Set => set_of(want) == set_of(cur),
-        _ => want == cur,
+impl Field {
+    /// What the task asks of this field.
+    fn wanted(&self, w: &Want, ctx: &Ctx) -> Expect {
+        let hc = w.host();
+        match &self.ops {
+            Ops::HostFlag(slot) => Expect::Strict(json!(slot(&mut hc.clone()).unwrap_or(false))),
+            Ops::Flag(slot) => Expect::Strict(json!(slot(&mut w.body.clone()).unwrap_or(false))),
+            Ops::HostList(slot) => {
+                Expect::Strict(json!(slot(&mut hc.clone()).clone().unwrap_or_default()))
+            }
+            Ops::HostMode { slot, unset } => match slot(&mut hc.clone()).clone() {
+                Some(m) => Expect::Strict(json!(m)),
+                None => Expect::AnyOf(unset.iter().map(|u| json!(u)).collect()),
+            },
+            Ops::Custom(c) => (c.wanted)(w, ctx),
+        }
+    }
+
+    /// The field as the container `cur` (inspect JSON) has it.
+    fn current(&self, cur: &Value, w: &Want, ctx: &Ctx) -> Value {
+        let host = &cur["HostConfig"];
+        match &self.ops {
+            Ops::HostFlag(slot) => json!(host[docker_key(slot)].as_bool().unwrap_or(false)),
+            Ops::Flag(slot) => json!(cur["Config"][docker_key(slot)].as_bool().unwrap_or(false)),
+            Ops::HostList(slot) => json!(strings(&host[docker_key(slot)])),
+            Ops::HostMode { slot, .. } => string_or_empty(&host[docker_key(slot)]),
+            Ops::Custom(c) => (c.current)(cur, w, ctx),
+        }
     }
 }
 
 /// Every field where the container `current` (inspect JSON) is not what `want` asks for.
 pub fn differences(want: &Want, current: &Value, ctx: &Ctx) -> Vec<Difference> {
     let mut out = Vec::new();
-    for f in FIELDS {
-        let expected = (f.wanted)(want, ctx);
-        let cur = (f.current)(current, want, ctx);
+    for row in ROWS {
+        let Some(f) = &row.field else { continue };
+        let cur = f.current(current, want, ctx);
         let diff = |name: String, before: Value, after: Value| Difference {
             name,
             before,
             after,
             recreate: f.recreate,
         };
-        match (expected, f.compare) {
-            (Expect::Ignore, _) => {}
-            (Expect::AnyOf(options), _) => {
+        let (wanted, exact) = match f.wanted(want, ctx) {
+            Expect::Ignore => continue,
+            Expect::AnyOf(options) => {
                 if !options.contains(&cur) {
-                    out.push(diff(f.name.into(), cur, options[0].clone()));
+                    out.push(diff(row.name.into(), cur, options[0].clone()));
                 }
+                continue;
             }
-            (Expect::Is(w), Compare::Keys) => {
+            Expect::Strict(w) => (w, true),
+            Expect::AllowMorePresent(w) => (w, false),
+        };
+        match f.kind {
+            Kind::Dict => {
                 let empty = Map::new();
-                let wm = w.as_object().unwrap_or(&empty);
+                let wm = wanted.as_object().unwrap_or(&empty);
                 let cm = cur.as_object().unwrap_or(&empty);
-                let mut keys: Vec<&String> = wm.keys().chain(cm.keys()).collect();
+                let mut keys: Vec<&String> = wm.keys().chain(cm.keys().filter(|_| exact)).collect();
                 keys.sort();
                 keys.dedup();
                 for k in keys {
                     let (a, b) = (wm.get(k), cm.get(k));
                     if a != b {
                         out.push(diff(
-                            format!("{}.{k}", f.name),
+                            format!("{}.{k}", row.name),
                             b.cloned().unwrap_or(Value::Null),
                             a.cloned().unwrap_or(Value::Null),
                         ));
                     }
                 }
             }
-            (Expect::Is(w), compare) => {
-                if !matches(compare, &w, &cur) {
-                    out.push(diff(f.name.into(), cur, w));
+            Kind::Set => {
+                let (w, c) = (set_of(&wanted), set_of(&cur));
+                let same = if exact {
+                    w == c
+                } else {
+                    w.iter().all(|x| c.contains(x))
+                };
+                if !same {
+                    out.push(diff(row.name.into(), cur, wanted));
+                }
+            }
+            Kind::Value => {
+                if wanted != cur {
+                    out.push(diff(row.name.into(), cur, wanted));
                 }
             }
         }
@@ -706,14 +1162,24 @@ pub fn differences(want: &Want, current: &Value, ctx: &Ctx) -> Vec<Difference> {
 mod tests {
     use super::*;
 
-    fn want(extra: Value) -> Want {
+    fn params(extra: Value) -> Map<String, Value> {
         let mut a: Map<String, Value> = serde_json::from_value(json!({
             "action": "start_container", "name": "kd_x", "image": "img:1",
             "state": "running", "detach": true, "remove_on_exit": true,
+            "environment": {}, "labels": {}, "dimensions": {}, "privileged": false, "tty": false,
+            "cap_add": [], "security_opt": [],
         }))
         .unwrap();
         a.extend(extra.as_object().unwrap().clone());
-        Want::from_args(&serde_json::from_value(Value::Object(a)).unwrap()).unwrap()
+        a
+    }
+
+    fn want(extra: Value) -> Want {
+        Want::new(&params(extra)).unwrap()
+    }
+
+    fn body(w: &Want) -> Value {
+        to_json(&w.body)
     }
 
     /// What Docker would report for a container made from `body`, roughly.
@@ -770,7 +1236,7 @@ mod tests {
             "restart_policy": "on-failure", "restart_retries": 3,
             "command": "sh -c 'sleep 1'", "security_opt": [], "ipc_mode": "host"
         }));
-        let body = create_body(&w);
+        let body = body(&w);
         let mut cur = inspect_of(&body, &image());
         cur["HostConfig"]["SecurityOpt"] = json!(["label=disable"]);
         cur["HostConfig"]["MemorySwap"] = json!(2 * 64 * 1024 * 1024);
@@ -778,6 +1244,8 @@ mod tests {
         let d = differences(&w, &cur, &ctx());
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(body["HostConfig"]["NetworkMode"], "host");
+        assert_eq!(body["HostConfig"]["Memory"], 64 << 20);
+        assert_eq!(body["HostConfig"]["RestartPolicy"]["MaximumRetryCount"], 3);
         assert_eq!(body["Env"][0], "A=1");
         assert!(strings(&body["Env"]).contains(&"KOLLA_SERVICE_NAME=kd-x".to_string()));
     }
@@ -785,13 +1253,16 @@ mod tests {
     #[test]
     fn differences_are_named() {
         let w = want(json!({"environment": {"A": "1"}, "labels": {"l": "1"}}));
-        let mut cur = inspect_of(&create_body(&w), &image());
+        let mut cur = inspect_of(&body(&w), &image());
         cur["Config"]["Env"] = json!(["PATH=/bin", "A=2", "GONE=1", "KOLLA_SERVICE_NAME=kd-x"]);
         cur["Config"]["Labels"]["l"] = json!("0");
         cur["HostConfig"]["RestartPolicy"]["Name"] = json!("always");
         cur["HostConfig"]["IpcMode"] = json!("host");
+        cur["HostConfig"]["Privileged"] = json!(true);
+        cur["HostConfig"]["CapAdd"] = json!(["NET_ADMIN"]);
         cur["State"]["Status"] = json!("exited");
         cur["Config"]["Cmd"] = json!(["other"]);
+        cur["Config"]["Tty"] = json!(true);
         let names: Vec<String> = differences(&w, &cur, &ctx())
             .into_iter()
             .map(|d| d.name)
@@ -804,6 +1275,9 @@ mod tests {
             "ipc_mode",
             "state",
             "command",
+            "privileged",
+            "cap_add",
+            "tty",
         ] {
             assert!(names.contains(&n.to_string()), "{n} missing from {names:?}");
         }
@@ -811,12 +1285,68 @@ mod tests {
     }
 
     #[test]
+    fn labels_allow_more_without_the_image() {
+        let w = want(json!({"labels": {"l": "1"}}));
+        let mut cur = inspect_of(&body(&w), &image());
+        cur["Config"]["Labels"]["inherited"] = json!("x");
+        let no_image = Ctx::default();
+        assert!(differences(&w, &cur, &no_image)
+            .iter()
+            .all(|d| !d.name.starts_with("labels")));
+        let d = differences(&w, &cur, &ctx());
+        assert!(d.iter().any(|d| d.name == "labels.inherited"), "{d:?}");
+    }
+
+    #[test]
     fn image_changes_are_seen() {
         let w = want(json!({}));
-        let mut cur = inspect_of(&create_body(&w), &image());
+        let mut cur = inspect_of(&body(&w), &image());
         cur["Image"] = json!("sha256:old");
         let d = differences(&w, &cur, &ctx());
-        assert_eq!(d[0].name, "image");
-        assert!(d[0].recreate);
+        let image = d.iter().find(|d| d.name == "image").expect("image differs");
+        assert!(image.recreate);
+        assert_eq!(d.len(), 1, "{d:?}");
+    }
+
+    #[test]
+    fn generic_rows_find_their_docker_names() {
+        assert_eq!(
+            docker_key(|h: &mut HostConfig| &mut h.privileged),
+            "Privileged"
+        );
+        assert_eq!(
+            docker_key(|h: &mut HostConfig| &mut h.volumes_from),
+            "VolumesFrom"
+        );
+        assert_eq!(docker_key(|b: &mut ContainerCreateBody| &mut b.tty), "Tty");
+    }
+
+    #[test]
+    fn pid_mode_private_is_kolla_container_only() {
+        let Some(Arg {
+            choices: Choices::List(c),
+            ..
+        }) = row("pid_mode").and_then(|r| r.arg)
+        else {
+            panic!("pid_mode has choices");
+        };
+        let of = |p| {
+            c.iter()
+                .filter(|c| c.profiles.has(p))
+                .map(|c| c.value)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(Profile::KollaDocker), ["host", ""]);
+        assert_eq!(of(Profile::KollaContainer), ["host", "", "private"]);
+        let w = want(json!({"pid_mode": "private"}));
+        assert_eq!(w.host().pid_mode.as_deref(), Some("private"));
+    }
+
+    #[test]
+    fn bad_values_fail_before_any_request() {
+        assert!(Want::new(&params(json!({"volumes": ["/host:ro"]}))).is_err());
+        assert!(Want::new(&params(json!({"command": "echo 'x"}))).is_err());
+        let e = Want::new(&params(json!({"dimensions": {"blkio_weight": 70000}}))).unwrap_err();
+        assert!(e.to_string().contains("blkio_weight"), "{e}");
     }
 }

@@ -1,30 +1,21 @@
 //! Turning option values into Docker's terms: volumes, tmpfs, healthchecks,
 //! dimensions with size strings, shell-split commands, image references and
-//! environment values. Pure functions, so every rule has a unit test.
+//! the resource `dimensions`. Pure functions, so every rule has a unit test.
 
 use crate::error::ArgsError;
-use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use ansible_module::{coerce_int, python_str};
 
-/// Python's `str()` of a value, which is how the reference hands values to Docker.
-pub fn python_str(v: &Value) -> String {
+/// A value as Docker gets it in environment, labels and text fields: Python's
+/// `str()`, except that null is empty text rather than `None`, as documented.
+pub fn docker_text(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
         Value::Null => String::new(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => i.to_string(),
-            (_, Some(u), _) => u.to_string(),
-            (_, _, Some(f)) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 => {
-                format!("{f:.1}")
-            }
-            (_, _, Some(f)) => f.to_string(),
-            _ => n.to_string(),
-        },
-        other => other.to_string(),
+        v => python_str(v),
     }
 }
+use bollard::models::{HealthConfig, HostConfig, ResourcesUlimits};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 /// Splits a command line as POSIX `shlex.split` does.
 pub fn shell_split(text: &str) -> Result<Vec<String>, ArgsError> {
@@ -162,19 +153,9 @@ pub fn repo_tag(image: &str) -> (String, String) {
     }
 }
 
-/// An integer given as a number or a digit string (templated values arrive as text).
+/// An integer as ansible-core's `int` type takes it (templated values arrive as text).
 fn int_of(key: &str, v: &Value) -> Result<i64, ArgsError> {
-    match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().map(|f| f as i64))
-            .ok_or_else(|| ArgsError::Number(key.into(), v.to_string())),
-        Value::String(s) => s
-            .trim()
-            .parse()
-            .map_err(|_| ArgsError::Number(key.into(), s.clone())),
-        _ => Err(ArgsError::Number(key.into(), v.to_string())),
-    }
+    coerce_int(v).map_err(|_| ArgsError::Number(key.into(), v.to_string()))
 }
 
 /// A byte size: a number, or a string like `512`, `64m`, `1g`, `100kb` (powers of 1024).
@@ -208,76 +189,99 @@ pub fn size(key: &str, v: &Value) -> Result<i64, ArgsError> {
     Ok((f * unit as f64) as i64)
 }
 
-/// How a dimension is written: its Docker name and the kind of value.
-enum Kind {
-    Int,
-    Size,
-    Text,
+/// Where a dimension goes in HostConfig, which also says how its value is read.
+#[derive(Clone, Copy)]
+pub enum Slot {
+    /// An integer.
+    Int(fn(&mut HostConfig) -> &mut Option<i64>),
+    /// A byte size: a number or text like `64m`.
+    Size(fn(&mut HostConfig) -> &mut Option<i64>),
+    /// A small integer (Docker's blkio weight).
+    Weight(fn(&mut HostConfig) -> &mut Option<u16>),
+    /// Text.
+    Text(fn(&mut HostConfig) -> &mut Option<String>),
 }
 
-/// The resource options kolla passes as `dimensions`, with Docker's names.
-const DIMENSIONS: &[(&str, &str, Kind)] = &[
-    ("mem_limit", "Memory", Kind::Size),
-    ("mem_reservation", "MemoryReservation", Kind::Size),
-    ("memswap_limit", "MemorySwap", Kind::Size),
-    ("cpu_period", "CpuPeriod", Kind::Int),
-    ("cpu_quota", "CpuQuota", Kind::Int),
-    ("cpu_shares", "CpuShares", Kind::Int),
-    ("cpuset_cpus", "CpusetCpus", Kind::Text),
-    ("cpuset_mems", "CpusetMems", Kind::Text),
-    ("blkio_weight", "BlkioWeight", Kind::Int),
-];
-
-/// Requested resources, keyed by option name, in Docker's units.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Dimensions {
-    /// option name -> (Docker HostConfig key, value)
-    pub values: BTreeMap<&'static str, (&'static str, Value)>,
-    /// ulimits as Docker's `[{Name, Soft, Hard}]`, sorted by name.
-    pub ulimits: Option<Vec<Value>>,
+/// A resource option kolla passes in `dimensions`.
+pub struct Dimension {
+    /// Its name in `dimensions`.
+    pub option: &'static str,
+    /// Where it goes.
+    pub slot: Slot,
 }
 
-impl Dimensions {
-    /// Every option name with its Docker key, whether requested or not.
-    pub fn all() -> impl Iterator<Item = (&'static str, &'static str)> {
-        DIMENSIONS.iter().map(|(k, d, _)| (*k, *d))
+impl Dimension {
+    /// The HostConfig key Docker reports it under (serde's name for the slot).
+    pub fn docker_key(&self) -> String {
+        let mut h = HostConfig::default();
+        match self.slot {
+            Slot::Int(s) | Slot::Size(s) => *s(&mut h) = Some(0),
+            Slot::Weight(s) => *s(&mut h) = Some(0),
+            Slot::Text(s) => *s(&mut h) = Some(String::new()),
+        }
+        match serde_json::to_value(h) {
+            Ok(Value::Object(m)) => m.keys().next().cloned().unwrap_or_default(),
+            _ => String::new(),
+        }
     }
-    /// The default of an unrequested dimension as Docker reports it.
-    pub fn default_of(key: &str) -> Value {
-        match DIMENSIONS.iter().find(|(k, _, _)| *k == key) {
-            Some((_, _, Kind::Text)) => json!(""),
+    /// Its value as Docker reports it when not requested.
+    pub fn unset(&self) -> Value {
+        match self.slot {
+            Slot::Text(_) => json!(""),
             _ => json!(0),
         }
     }
+    fn apply(&self, v: &Value, h: &mut HostConfig) -> Result<(), ArgsError> {
+        let key = self.option;
+        match self.slot {
+            Slot::Int(s) => *s(h) = Some(int_of(key, v)?),
+            Slot::Size(s) => *s(h) = Some(size(key, v)?),
+            Slot::Weight(s) => {
+                let n = int_of(key, v)?;
+                let w =
+                    u16::try_from(n).map_err(|_| ArgsError::Number(key.into(), v.to_string()))?;
+                *s(h) = Some(w);
+            }
+            Slot::Text(s) => *s(h) = Some(docker_text(v)),
+        }
+        Ok(())
+    }
 }
 
-/// Parses `dimensions`; unknown keys fail with their names.
-pub fn dimensions(given: &Map<String, Value>) -> Result<Dimensions, ArgsError> {
-    let mut out = Dimensions::default();
+/// The resource options kolla passes as `dimensions`.
+#[rustfmt::skip]
+pub const DIMENSIONS: &[Dimension] = &[
+    Dimension { option: "mem_limit", slot: Slot::Size(|h| &mut h.memory) },
+    Dimension { option: "mem_reservation", slot: Slot::Size(|h| &mut h.memory_reservation) },
+    Dimension { option: "memswap_limit", slot: Slot::Size(|h| &mut h.memory_swap) },
+    Dimension { option: "cpu_period", slot: Slot::Int(|h| &mut h.cpu_period) },
+    Dimension { option: "cpu_quota", slot: Slot::Int(|h| &mut h.cpu_quota) },
+    Dimension { option: "cpu_shares", slot: Slot::Int(|h| &mut h.cpu_shares) },
+    Dimension { option: "cpuset_cpus", slot: Slot::Text(|h| &mut h.cpuset_cpus) },
+    Dimension { option: "cpuset_mems", slot: Slot::Text(|h| &mut h.cpuset_mems) },
+    Dimension { option: "blkio_weight", slot: Slot::Weight(|h| &mut h.blkio_weight) },
+];
+
+/// Writes `dimensions` into `host`; unknown keys fail with their names.
+pub fn dimensions(given: &Map<String, Value>, host: &mut HostConfig) -> Result<(), ArgsError> {
     let mut unknown = Vec::new();
     for (key, v) in given {
         if key == "ulimits" {
-            out.ulimits = Some(ulimits(v)?);
+            host.ulimits = Some(ulimits(v)?);
             continue;
         }
-        let Some((name, docker, kind)) = DIMENSIONS.iter().find(|(k, _, _)| k == key) else {
-            unknown.push(key.clone());
-            continue;
-        };
-        let value = match kind {
-            Kind::Int => json!(int_of(key, v)?),
-            Kind::Size => json!(size(key, v)?),
-            Kind::Text => json!(python_str(v)),
-        };
-        out.values.insert(name, (docker, value));
+        match DIMENSIONS.iter().find(|d| d.option == key) {
+            Some(d) => d.apply(v, host)?,
+            None => unknown.push(key.clone()),
+        }
     }
     if !unknown.is_empty() {
         return Err(ArgsError::Unsupported("dimensions", unknown.join(", ")));
     }
-    Ok(out)
+    Ok(())
 }
 
-fn ulimits(v: &Value) -> Result<Vec<Value>, ArgsError> {
+fn ulimits(v: &Value) -> Result<Vec<ResourcesUlimits>, ArgsError> {
     let Value::Object(map) = v else {
         return Err(ArgsError::Ulimits(v.to_string()));
     };
@@ -292,9 +296,13 @@ fn ulimits(v: &Value) -> Result<Vec<Value>, ArgsError> {
                 Some(x) => int_of(&format!("ulimits.{name}.{k}"), x),
             }
         };
-        out.push(json!({"Name": name, "Soft": get("soft")?, "Hard": get("hard")?}));
+        out.push(ResourcesUlimits {
+            name: Some(name.clone()),
+            soft: Some(get("soft")?),
+            hard: Some(get("hard")?),
+        });
     }
-    out.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 
@@ -305,8 +313,8 @@ pub enum Health {
     Unset,
     /// `test: NONE`: no healthcheck at all.
     Disabled,
-    /// Docker's HealthConfig: Test, Interval, Timeout, StartPeriod (ns), Retries.
-    Check(Value),
+    /// Docker's HealthConfig: test, interval, timeout, start period (ns), retries.
+    Check(HealthConfig),
 }
 
 const HEALTH_KEYS: &[&str] = &["test", "interval", "timeout", "start_period", "retries"];
@@ -345,8 +353,8 @@ pub fn healthcheck(given: Option<&Map<String, Value>>) -> Result<Health, ArgsErr
         return Err(ArgsError::MissingHealthcheck(missing.join(", ")));
     }
     let test = match test {
-        Value::Array(items) => items.iter().map(python_str).collect::<Vec<_>>(),
-        other => vec!["CMD-SHELL".to_string(), python_str(&other)],
+        Value::Array(items) => items.iter().map(docker_text).collect::<Vec<_>>(),
+        other => vec!["CMD-SHELL".to_string(), docker_text(&other)],
     };
     let secs = |k: &str| -> Result<i64, ArgsError> {
         let v = &hc[k];
@@ -354,14 +362,17 @@ pub fn healthcheck(given: Option<&Map<String, Value>>) -> Result<Health, ArgsErr
             .map(|s| s * 1_000_000_000)
             .map_err(|_| ArgsError::Healthcheck(k.into(), v.to_string()))
     };
-    Ok(Health::Check(json!({
-        "Test": test,
-        "Interval": secs("interval")?,
-        "Timeout": secs("timeout")?,
-        "StartPeriod": secs("start_period")?,
-        "Retries": int_of("retries", &hc["retries"])
-            .map_err(|_| ArgsError::Healthcheck("retries".into(), hc["retries"].to_string()))?,
-    })))
+    Ok(Health::Check(HealthConfig {
+        test: Some(test),
+        interval: Some(secs("interval")?),
+        timeout: Some(secs("timeout")?),
+        start_period: Some(secs("start_period")?),
+        retries: Some(
+            int_of("retries", &hc["retries"])
+                .map_err(|_| ArgsError::Healthcheck("retries".into(), hc["retries"].to_string()))?,
+        ),
+        ..Default::default()
+    }))
 }
 
 #[cfg(test)]
@@ -450,21 +461,25 @@ mod tests {
             "ulimits": {"nofile": {"soft": 1024, "hard": "2048"}, "core": {"soft": 0, "hard": 0}}
         }))
         .unwrap();
-        let d = dimensions(&d).unwrap();
-        assert_eq!(d.values["mem_limit"], ("Memory", json!(67108864)));
-        assert_eq!(d.values["cpu_shares"], ("CpuShares", json!(512)));
-        assert_eq!(d.values["cpuset_cpus"], ("CpusetCpus", json!("0,1")));
+        let mut h = HostConfig::default();
+        dimensions(&d, &mut h).unwrap();
+        let h = serde_json::to_value(h).unwrap();
+        assert_eq!(h["Memory"], json!(67108864));
+        assert_eq!(h["CpuShares"], json!(512));
+        assert_eq!(h["CpusetCpus"], json!("0,1"));
         assert_eq!(
-            d.ulimits.unwrap(),
-            vec![
-                json!({"Name": "core", "Soft": 0, "Hard": 0}),
-                json!({"Name": "nofile", "Soft": 1024, "Hard": 2048})
-            ]
+            h["Ulimits"],
+            json!([{"Name": "core", "Soft": 0, "Hard": 0}, {"Name": "nofile", "Soft": 1024, "Hard": 2048}])
         );
+        let keys: Vec<String> = DIMENSIONS.iter().map(Dimension::docker_key).collect();
+        assert_eq!(keys[0], "Memory");
+        assert_eq!(keys[8], "BlkioWeight");
         let bad: Map<String, Value> =
             serde_json::from_value(json!({"mem_limit": 1, "bogus": 2, "kernel_memory": 3}))
                 .unwrap();
-        let e = dimensions(&bad).unwrap_err().to_string();
+        let e = dimensions(&bad, &mut HostConfig::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("bogus") && e.contains("kernel_memory"), "{e}");
     }
 
@@ -475,12 +490,15 @@ mod tests {
             "start_period": 0, "retries": "3"
         }))
         .unwrap();
+        let Health::Check(h) = healthcheck(Some(&hc)).unwrap() else {
+            panic!("a check")
+        };
         assert_eq!(
-            healthcheck(Some(&hc)).unwrap(),
-            Health::Check(json!({
+            serde_json::to_value(h).unwrap(),
+            json!({
                 "Test": ["CMD-SHELL", "curl -f localhost"], "Interval": 30_000_000_000i64,
                 "Timeout": 5_000_000_000i64, "StartPeriod": 0, "Retries": 3
-            }))
+            })
         );
         let list: Map<String, Value> = serde_json::from_value(json!({
             "test": ["CMD", "true"], "interval": 1, "timeout": 1, "start_period": 1, "retries": 1
@@ -489,27 +507,29 @@ mod tests {
         let Health::Check(v) = healthcheck(Some(&list)).unwrap() else {
             panic!()
         };
-        assert_eq!(v["Test"], json!(["CMD", "true"]));
+        assert_eq!(v.test, Some(vec!["CMD".to_string(), "true".to_string()]));
         let none: Map<String, Value> = serde_json::from_value(json!({"test": "NONE"})).unwrap();
         assert_eq!(healthcheck(Some(&none)).unwrap(), Health::Disabled);
         assert_eq!(healthcheck(None).unwrap(), Health::Unset);
-        let partial: Map<String, Value> =
-            serde_json::from_value(json!({"test": "true", "interval": 1})).unwrap();
-        assert!(healthcheck(Some(&partial))
-            .unwrap_err()
-            .to_string()
-            .contains("retries"));
+        let refused = |hc: Value| {
+            let hc: Map<String, Value> = serde_json::from_value(hc).unwrap();
+            healthcheck(Some(&hc)).unwrap_err().to_string()
+        };
+        assert!(refused(json!({"test": "true", "interval": 1})).contains("retries"));
         let bad: Map<String, Value> = serde_json::from_value(json!({
             "test": "true", "interval": "10s", "timeout": 1, "start_period": 1, "retries": 1
         }))
         .unwrap();
         assert!(healthcheck(Some(&bad)).is_err());
-        let extra: Map<String, Value> =
-            serde_json::from_value(json!({"test": "true", "shell": 1})).unwrap();
-        assert!(healthcheck(Some(&extra))
-            .unwrap_err()
-            .to_string()
-            .contains("shell"));
+        assert!(refused(json!({"test": "true", "shell": 1})).contains("shell"));
+    }
+
+    #[test]
+    fn values_become_docker_text() {
+        assert_eq!(docker_text(&json!(null)), "");
+        assert_eq!(docker_text(&json!(5)), "5");
+        assert_eq!(docker_text(&json!(true)), "True");
+        assert_eq!(docker_text(&json!(1.0)), "1.0");
     }
 
     #[test]
@@ -528,10 +548,5 @@ mod tests {
             ("127.0.0.1:5000/kolla/x".into(), "latest".into())
         );
         assert_eq!(repo_tag("a/b:c"), ("a/b".into(), "c".into()));
-        assert_eq!(python_str(&json!(5)), "5");
-        assert_eq!(python_str(&json!(null)), "");
-        assert_eq!(python_str(&json!(true)), "True");
-        assert_eq!(python_str(&json!(1.0)), "1.0");
-        assert_eq!(python_str(&json!(1.5)), "1.5");
     }
 }

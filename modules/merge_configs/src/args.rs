@@ -1,33 +1,21 @@
 //! merge_configs' options: kolla-ansible's (`sources`, `dest`, `whitespace`)
 //! plus the `copy` options its tasks pass through (`mode`, `owner`, `group`, `backup`).
 
-use ansible_module::{ArgSpec, Param, Type, Value};
+use ansible_module::{ArgSpec, Param, Type};
+use hostfs::copy::Rendered;
 use serde::Deserialize;
 
 /// The argument spec.
 pub fn spec() -> ArgSpec {
-    ArgSpec::new("merge_configs")
+    let own = ArgSpec::new("merge_configs")
         .param(Param::list("sources").elements(Type::Str))
         .param(Param::list("rendered").elements(Type::Dict))
         .param(Param::path("dest").required())
-        .param(Param::bool("whitespace").default(true))
-        // raw: an unquoted YAML 0660 arrives as the integer 432 and means those bits.
-        .param(Param::raw("mode"))
-        .param(Param::str("owner"))
-        .param(Param::str("group"))
-        .param(Param::bool("backup").default(false))
+        .param(Param::bool("whitespace").default(true));
+    hostfs::copy::file_params(own)
         .required_one_of(&["sources", "rendered"])
         .mutually_exclusive(&["sources", "rendered"])
         .supports_check_mode(true)
-}
-
-/// A source the action plugin already read and templated on the controller.
-#[derive(Debug, Deserialize)]
-pub struct Rendered {
-    /// The controller path it came from, for messages.
-    pub path: String,
-    /// The templated text.
-    pub content: String,
 }
 
 /// The validated options.
@@ -41,12 +29,4 @@ pub struct Args {
     pub dest: String,
     /// `key = value` rather than `key=value`.
     pub whitespace: bool,
-    /// Permissions of `dest`.
-    pub mode: Option<Value>,
-    /// Owner of `dest`, a name or uid.
-    pub owner: Option<String>,
-    /// Group of `dest`, a name or gid.
-    pub group: Option<String>,
-    /// Keep a timestamped copy of `dest` before replacing it.
-    pub backup: bool,
 }

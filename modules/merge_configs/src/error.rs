@@ -16,6 +16,14 @@ pub enum MergeError {
         /// The destination left untouched.
         dest: String,
     },
+    /// Not one source could be read: merging nothing would empty `dest`.
+    #[error("{}", no_sources(.sources, .dest))]
+    NoSources {
+        /// The sources the task named, in order.
+        sources: Vec<String>,
+        /// The destination left untouched.
+        dest: String,
+    },
     /// A target source exists but cannot be read as a file.
     #[error("cannot read source {path}: {source}")]
     SourceUnreadable {
@@ -30,21 +38,19 @@ pub enum MergeError {
     /// A target source is not UTF-8 text.
     #[error("source {0} is not UTF-8 text")]
     SourceNotText(PathBuf),
-    /// `dest` names a directory.
-    #[error("dest {0} is a directory; give the path of the file to write")]
-    DestIsDirectory(PathBuf),
-    /// The destination exists but cannot be read to compare it.
-    #[error("cannot read dest {path}: {source}")]
-    DestUnreadable {
-        /// The destination path.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A mode that is not an octal permission.
-    #[error("mode {0} is not an octal permission such as '0660' (quote it in YAML) or 0o660")]
-    BadMode(String),
-    /// Writing, backing up or changing attributes failed.
+    /// `dest` could not be put in place.
     #[error(transparent)]
-    File(#[from] atomic_file::AtomicError),
+    Copy(#[from] hostfs::copy::CopyError),
+}
+
+fn no_sources(sources: &[String], dest: &str) -> String {
+    if sources.is_empty() {
+        format!("no sources to merge; {dest} was not changed")
+    } else {
+        format!(
+            "none of the sources exists or is readable: {}; {dest} was not changed \
+             (a missing override is skipped, but at least one source must be there)",
+            sources.join(", ")
+        )
+    }
 }

@@ -5,35 +5,20 @@
 //! later source's key replaces an earlier one's, repeated keys in one source
 //! are a multi-valued option. The result is written to `dest` like `copy`
 //! writes: atomically, only when it differs, with mode/owner/group and an
-//! optional backup. A source that does not parse fails the task and leaves
-//! `dest` as it was.
+//! optional backup. A source that does not parse, or no source at all to
+//! read, fails the task and leaves `dest` as it was.
 
-mod accounts;
-mod args;
-mod dest;
-mod error;
-mod ini;
-mod merge;
-mod mode;
-mod sources;
-mod write;
-
-use error::MergeError;
+use merge_configs::{args, merge_sources, sources};
 
 fn main() {
     ansible_module::run(args::spec(), |module| {
         let args: args::Args = module.parse()?;
-        let mut merged = merge::Merged::default();
-        for source in sources::collect(&args, module)? {
-            merged
-                .add(&source.text)
-                .map_err(|error| MergeError::Parse {
-                    path: source.path,
-                    error,
-                    dest: args.dest.clone(),
-                })?;
-        }
-        let content = write::render(&merged, args.whitespace);
-        dest::apply(&args, &content, module).map_err(Into::into)
+        // Parsed on its own rather than flattened into Args: serde's flatten
+        // buffers every value and costs binary size.
+        let file: hostfs::copy::FileOptions = module.parse()?;
+        let sources = sources::collect(&args, module)?;
+        let content = merge_sources(&sources, args.whitespace, &args.dest)?;
+        hostfs::copy::apply(&args.dest, &content, &file, "merged sources", module)
+            .map_err(Into::into)
     })
 }

@@ -16,19 +16,34 @@ pub struct Source {
 }
 
 /// The sources to merge, in order. Missing target files are skipped, as the
-/// reference skips sources it cannot read.
+/// reference skips sources it cannot read (optional overrides), but when none
+/// is left this fails: the reference would write an empty `dest`.
 pub fn collect(args: &Args, module: &Module) -> Result<Vec<Source>, MergeError> {
-    if let Some(rendered) = &args.rendered {
-        return Ok(rendered
+    let out = match &args.rendered {
+        Some(rendered) => rendered
             .iter()
             .map(|r| Source {
                 path: r.path.clone(),
                 text: r.content.clone(),
             })
-            .collect());
+            .collect(),
+        None => read_target_files(args.sources.as_deref().unwrap_or_default(), module)?,
+    };
+    if out.is_empty() {
+        // `rendered` (the action plugin's) holds only the sources it could
+        // read, so an empty one has nothing to name.
+        return Err(MergeError::NoSources {
+            sources: args.sources.clone().unwrap_or_default(),
+            dest: args.dest.clone(),
+        });
     }
+    Ok(out)
+}
+
+/// The target files among `paths` that exist, read as text.
+fn read_target_files(paths: &[String], module: &Module) -> Result<Vec<Source>, MergeError> {
     let mut out = Vec::new();
-    for path in args.sources.iter().flatten() {
+    for path in paths {
         let p = Path::new(path);
         if p.is_dir() {
             return Err(MergeError::SourceIsDirectory(p.to_path_buf()));

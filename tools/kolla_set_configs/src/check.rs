@@ -4,7 +4,7 @@ use crate::config::{Config, ConfigFile};
 use crate::error::{io, Error};
 use crate::install::wanted;
 use crate::paths;
-use atomic_file::Attrs;
+use hostfs::Attrs;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -47,7 +47,7 @@ fn compare(
 ) -> Result<(), Error> {
     let want = wanted(source, attrs, file.preserve_properties)?;
     let flag = |out: &mut Vec<String>| out.push(dest.display().to_string());
-    if !atomic_file::attrs_match(dest, &want) {
+    if !hostfs::attrs_match(dest, &want) {
         flag(out);
         return Ok(());
     }

@@ -76,7 +76,7 @@ pub fn load(path: &Path) -> Result<Config, Error> {
 
 /// Parses an octal permission string ("0640", "640", "0o640").
 pub fn parse_mode(text: &str) -> Result<u32, Error> {
-    atomic_file::parse_mode_text(text).ok_or_else(|| Error::BadMode(text.to_string()))
+    hostfs::parse_mode_text(text).ok_or_else(|| Error::BadMode(text.to_string()))
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub enum Error {
         owner: String,
         /// The lookup failure.
         #[source]
-        source: atomic_file::AtomicError,
+        source: hostfs::AtomicError,
     },
     /// A filesystem operation failed.
     #[error("{what} {path}: {source}")]
@@ -54,7 +54,7 @@ pub enum Error {
     },
     /// Setting a copied file's attributes failed.
     #[error(transparent)]
-    Attrs(#[from] atomic_file::AtomicError),
+    Attrs(#[from] hostfs::AtomicError),
 }
 
 /// Wraps an io::Error with the step and path it happened on.

@@ -3,7 +3,7 @@
 use crate::config::{ConfigFile, Permission};
 use crate::error::{io, Error};
 use crate::paths;
-use atomic_file::Attrs;
+use hostfs::Attrs;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -69,7 +69,7 @@ fn copy_tree(source: &Path, dest: &Path, attrs: &Attrs, preserve: bool) -> Resul
             remove(dest)?;
         }
         fs::create_dir_all(dest).map_err(io("cannot create directory", dest))?;
-        atomic_file::set_attrs(dest, &want)?;
+        hostfs::set_attrs(dest, &want)?;
         let mut children: Vec<_> = fs::read_dir(source)
             .map_err(io("cannot list", source))?
             .flatten()
@@ -85,7 +85,7 @@ fn copy_tree(source: &Path, dest: &Path, attrs: &Attrs, preserve: bool) -> Resul
         remove(dest)?;
     }
     let data = fs::read(source).map_err(io("cannot read", source))?;
-    atomic_file::write(dest, &data, &want)?;
+    hostfs::write(dest, &data, &want)?;
     Ok(())
 }
 
@@ -107,7 +107,7 @@ fn apply(path: &Path, attrs: &Attrs, perm: &Permission) -> Result<(), Error> {
         // Following links could hand the service files outside its own tree.
         return Ok(());
     }
-    atomic_file::set_attrs(path, attrs)?;
+    hostfs::set_attrs(path, attrs)?;
     if perm.recurse && md.is_dir() {
         for entry in fs::read_dir(path)
             .map_err(io("cannot list", path))?

@@ -71,10 +71,10 @@ fn configure(config_path: &Path) -> Result<(), Error> {
     for perm in &config.permissions {
         install::permissions(perm)?;
     }
-    atomic_file::write(
+    hostfs::write(
         Path::new(RUN_COMMAND),
         config.command.as_bytes(),
-        &atomic_file::Attrs {
+        &hostfs::Attrs {
             mode: Some(0o644),
             uid: None,
             gid: None,

@@ -2,7 +2,7 @@
 
 use crate::config::parse_mode;
 use crate::error::{io, Error};
-use atomic_file::Attrs;
+use hostfs::Attrs;
 use std::path::{Path, PathBuf};
 
 /// Expands a path whose last component may hold `*`, `?` or `[...]` wildcards, sorted.
@@ -98,10 +98,10 @@ pub fn attrs(owner: Option<&str>, perm: Option<&str>) -> Result<Attrs, Error> {
         Some((u, g)) => (u, Some(g)),
         None => (owner, None),
     };
-    let uid = atomic_file::resolve_user(user).map_err(fail)?;
+    let uid = hostfs::resolve_user(user).map_err(fail)?;
     let gid = match group {
-        Some(g) => atomic_file::resolve_group(g).map_err(fail)?,
-        None => atomic_file::primary_group(user).unwrap_or(uid),
+        Some(g) => hostfs::resolve_group(g).map_err(fail)?,
+        None => hostfs::primary_group(user).unwrap_or(uid),
     };
     Ok(Attrs {
         mode,

@@ -1,0 +1,17 @@
+//! kolla-ansible's container module as a library: the option table
+//! (`fields`), the actions (`action`, handled in `actions`), the pure state
+//! convergence (`converge`) and the result (`report`). The `kolla_docker`
+//! binary is this library with the 15.6 profile; kolla_container (22.2) is
+//! meant to be the same library with its own profile.
+
+pub mod action;
+pub mod actions;
+pub mod args;
+pub mod converge;
+mod docker;
+pub mod error;
+pub mod fields;
+mod parse;
+pub mod report;
+
+pub use fields::Profile;
