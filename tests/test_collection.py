@@ -89,7 +89,6 @@ def test_tarball_holds_the_collection_and_nothing_of_the_repository(installed):
         assert repo_only not in top, repo_only
     manifest = json.loads(tar_member(installed.tarball, "MANIFEST.json"))["collection_info"]
     assert manifest["version"] == VERSION and manifest["license"] == ["Apache-2.0"]
-    assert manifest["repository"] and manifest["documentation"] and manifest["issues"]
     assert "x86_64" in manifest["description"] and "linux" in manifest["tags"]
 
 

@@ -13,7 +13,7 @@
 //! serde_norway 0.9 write `y: on` unquoted (a boolean to YAML 1.1 readers)
 //! and `|-` blocks, and none of them sorts keys.
 
-use crate::resolve::{self, Implicit};
+use crate::resolve;
 use crate::value::{DateTime, Scalar, Value};
 use base64::Engine as _;
 use std::collections::HashMap;
@@ -375,16 +375,7 @@ impl<'a> Emitter<'a> {
     /// The serializer's `implicit` pair for a scalar: plain and quoted forms
     /// read back with this tag.
     fn implicit(tag: &str, value: &str) -> (bool, bool) {
-        let detected = match resolve::resolve(value) {
-            Implicit::Null => "null",
-            Implicit::Bool => "bool",
-            Implicit::Int => "int",
-            Implicit::Float => "float",
-            Implicit::Timestamp => "timestamp",
-            Implicit::Merge => "merge",
-            Implicit::Value => "value",
-            Implicit::Str => "str",
-        };
+        let detected = resolve::resolve(value).name();
         (tag == detected, tag == "str")
     }
 

@@ -182,17 +182,7 @@ fn compose(text: &str) -> Result<Option<(Composer, NodeId)>, YamlError> {
 }
 
 fn implicit_tag(i: Implicit) -> String {
-    let name = match i {
-        Implicit::Null => "null",
-        Implicit::Bool => "bool",
-        Implicit::Int => "int",
-        Implicit::Float => "float",
-        Implicit::Timestamp => "timestamp",
-        Implicit::Merge => "merge",
-        Implicit::Value => "value",
-        Implicit::Str => "str",
-    };
-    format!("{CORE}{name}")
+    format!("{CORE}{}", i.name())
 }
 
 struct Constructor {

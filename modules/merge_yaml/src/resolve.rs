@@ -30,6 +30,22 @@ pub enum Implicit {
     Str,
 }
 
+impl Implicit {
+    /// The tag's short name, after `tag:yaml.org,2002:`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Implicit::Null => "null",
+            Implicit::Bool => "bool",
+            Implicit::Int => "int",
+            Implicit::Float => "float",
+            Implicit::Timestamp => "timestamp",
+            Implicit::Merge => "merge",
+            Implicit::Value => "value",
+            Implicit::Str => "str",
+        }
+    }
+}
+
 /// What `value` resolves to when written plain.
 pub fn resolve(value: &str) -> Implicit {
     let first = value.chars().next();
