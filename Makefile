@@ -8,7 +8,7 @@ RELEASE  := target/$(TARGET)/release
 CACHE    ?= /var/cache/kolla-rust
 VENV     := $(CACHE)/venv
 # Crates under modules/ with a main.rs are Ansible modules; tools/ are helpers shipped in images.
-MODULES  := $(notdir $(patsubst %/src/main.rs,%,$(wildcard modules/*/src/main.rs)))
+MODULES  := $(notdir $(patsubst %/src/main.rs,%,$(wildcard modules/*/src/main.rs))) $(basename $(notdir $(wildcard modules/*/src/bin/*.rs)))
 
 export RUSTFLAGS := -C target-feature=+crt-static
 
@@ -24,7 +24,7 @@ VERSION  := $(shell sed -n 's/^version: *//p' galaxy.yml)
 PLATFORM := linux-x86_64
 ARTIFACT := $(DIST_DIR)/kolla-rust-$(VERSION)-$(PLATFORM).tar.gz
 
-.PHONY: build test env env-down unit integration lint dist clean bench deploy collection package sanity
+.PHONY: build test test-full env env-down unit integration lint dist clean bench deploy collection package sanity
 
 build:
 	cargo build --release --target $(TARGET) --workspace --bins
@@ -59,17 +59,23 @@ integration:
 test:
 	bash tests/env/run.sh all
 
+# Everything `make test` runs, then the heaviest tier (tests/test_full_*.py:
+# OpenStack service images built and started), alone on the machine.
+test-full:
+	bash tests/env/run.sh full
+
 # Only what the collection is: plugins (each action plugin once, as a file under
 # plugins/action/), roles, playbooks, docs, meta, changelog, LICENSE, README; not the
 # repository's bin/, inventory/, etc/, ansible.cfg or sources.
 collection:
 	@for m in $(MODULES); do test -x plugins/modules/$$m || { echo "plugins/modules/$$m is missing: run make build" >&2; exit 1; }; done
 	rm -rf $(STAGE)
-	mkdir -p $(STAGE)/plugins/modules $(STAGE)/plugins/action
+	mkdir -p $(STAGE)/plugins/modules $(STAGE)/plugins/action $(STAGE)/plugins/plugin_utils
 	cp -R galaxy.yml README.md LICENSE meta roles playbooks changelogs $(wildcard docs) $(STAGE)/
 	install -m 0755 $(addprefix plugins/modules/,$(MODULES)) $(STAGE)/plugins/modules/
 	install -m 0644 plugins/modules/*.yml $(STAGE)/plugins/modules/
 	install -m 0644 action_plugins/*.py $(STAGE)/plugins/action/
+	install -m 0644 plugins/plugin_utils/*.py $(STAGE)/plugins/plugin_utils/
 
 # ansible-galaxy names the tarball NAMESPACE-NAME-VERSION.tar.gz; the platform
 # goes into the name afterwards (ansible-galaxy install reads MANIFEST.json, not the name).

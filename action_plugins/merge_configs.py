@@ -13,6 +13,7 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.validation import check_type_list, check_type_str
 from ansible.plugins.action import ActionBase
+from ansible_collections.kolla.rust.plugins.plugin_utils.binary_cache import execute_module
 
 try:
     # ansible-core 2.19 only renders strings explicitly marked as trusted templates.
@@ -84,8 +85,8 @@ class ActionModule(ActionBase):
                 f"one source must be there)")
 
         module_args = dict(args, rendered=rendered)
-        result.update(self._execute_module(
-            module_name=self._module_name(), module_args=module_args, task_vars=task_vars))
+        result.update(execute_module(
+            self, module_name=self._module_name(), module_args=module_args, task_vars=task_vars))
         # Show what the task was given, never the rendered texts (they hold secrets).
         result["invocation"] = {"module_args": dict(args, sources=sources)}
         return result

@@ -14,6 +14,7 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
+from ansible_collections.kolla.rust.plugins.plugin_utils.binary_cache import execute_module
 
 try:
     # ansible-core 2.19 only renders strings explicitly marked as trusted templates.
@@ -98,8 +99,8 @@ class ActionModule(ActionBase):
 
         names = [str(p) for p in sources if p]
         module_args = dict(args, rendered=rendered, sources=names)
-        result.update(self._execute_module(
-            module_name=self._module_name(), module_args=module_args, task_vars=task_vars))
+        result.update(execute_module(
+            self, module_name=self._module_name(), module_args=module_args, task_vars=task_vars))
         # Show what the task was given, never the rendered texts (they hold secrets).
         result["invocation"] = {"module_args": dict(args, sources=names)}
         return result

@@ -152,6 +152,121 @@ def kolla_docker_scenarios(n, reps, debug_seconds, per_floor):
         subprocess.run(["docker", "volume", "rm", f"{c}_data"], capture_output=True)
 
 
+def collections_path():
+    """Where PyPI's `ansible` bundle (community.docker's docker connection) is installed."""
+    for path in (os.environ.get("KOLLA_RUST_COLLECTIONS"), str(CACHE / "collections")):
+        if path and (Path(path) / "ansible_collections" / "community" / "docker").is_dir():
+            return path
+    raise RuntimeError("community.docker is missing: run tests/env/up.sh")
+
+
+def kolla_container_scenarios(n, reps):
+    """kolla_container (22.2 arguments) in a systemd test node, where 22.2.0's
+    Python module can run (it needs systemd over D-Bus): start_container on
+    running, unchanged containers and compare_container, ours vs 22.2.0, both
+    through the community.docker.docker connection; the per-task cost subtracts
+    a `debug` playbook over the same connection."""
+    sys.path.insert(0, str(ROOT / "tests" / "env" / "nodes"))
+    from node import Node  # noqa: E402  (tests/env/nodes/node.py)
+
+    with Node.start() as node:
+        node.load_image(IMAGE)
+        inventory = WORK / "node-inventory"
+        inventory.write_text(f"{node.name} ansible_connection=community.docker.docker "
+                             "ansible_python_interpreter=/usr/bin/python3\n")
+        names = [f"kcbench_{i}" for i in range(n)]
+        start = [{"name": f"s{i}", "kolla_container": {
+            "action": "start_container", "container_engine": "docker", "name": c, "image": IMAGE,
+            "command": BUSY_CMD, "environment": {"KOLLA_CONFIG_STRATEGY": "COPY_ALWAYS"},
+            "graceful_timeout": 5, "restart_policy": "unless-stopped",
+            "volumes": ["/etc/localtime:/etc/localtime:ro", f"{c}_data:/var/lib/data"]}}
+            for i, c in enumerate(names)]
+        compare = [{"name": f"c{i}", "kolla_container": {**t["kolla_container"], "action": "compare_container"}}
+                   for i, t in enumerate(start)]
+        debug = [{"name": f"d{i}", "debug": {"msg": "x"}} for i in range(n)]
+        plays = {k: write_play(f"kc-{k}", v, hosts="all")
+                 for k, v in (("start", start), ("compare", compare), ("debug", debug))}
+        collections = collections_path()
+        coll = f"{collections}:{ROOT / 'target' / 'collections'}"
+        ours = env_for()
+        ours["ANSIBLE_COLLECTIONS_PATH"] = coll
+        ref = env_for(library=REF_22 / "library", module_utils=REF_22 / "module_utils")
+        ref["ANSIBLE_COLLECTIONS_PATH"] = coll
+
+        def run(path, env):
+            t0 = time.perf_counter()
+            proc = subprocess.run([str(VENV / "bin" / "ansible-playbook"), "-i", str(inventory), str(path)],
+                                  env=env, cwd=ROOT, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{path.name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+            return time.perf_counter() - t0
+        # Created once by 22.2.0, so both contenders then see containers and
+        # units they both consider unchanged (a rerun of either reports changed=0).
+        run(plays["start"], ref)
+        run(plays["start"], ours)
+        med_debug, _ = alternate({"debug": lambda: run(plays["debug"], ours)}, reps)
+        base = med_debug["debug"]
+        for scenario, key in (("start_container, running and unchanged (re-deploy)", "start"),
+                              ("compare_container, unchanged", "compare")):
+            med, _ = alternate({"ours": lambda k=key: run(plays[k], ours),
+                                "reference": lambda k=key: run(plays[k], ref)}, reps)
+            o = (med["ours"] - base) / n
+            r = (med["reference"] - base) / n
+            RESULTS.append((f"kolla_container (22.2 arguments, systemd node): {scenario}", [
+                {"contender": "ours", "per task (ms)": o * 1000, "speed-up vs reference": r / o},
+                {"contender": "kolla-ansible 22.2.0", "per task (ms)": r * 1000, "speed-up vs reference": 1.0},
+            ], f"{n} tasks per playbook in one systemd node over the community.docker.docker connection, "
+               f"{reps} repetitions, medians; per task = (playbook - same playbook of `debug` tasks, "
+               f"{base:.2f} s) / {n}."))
+        # A recreate through systemd: every run changes one environment value of
+        # a few containers, so each task stops the unit, recreates the container
+        # and starts the unit again; 22.2 waits in 5 s polls, ours follows systemd.
+        k = max(1, n // 10)
+        counter = iter(range(10**6))
+
+        def recreate(env):
+            gen = next(counter)
+            tasks = [{"name": f"r{i}", "kolla_container": {
+                **start[i]["kolla_container"], "client_timeout": 12, "restart_retries": 2,
+                "environment": {"KOLLA_CONFIG_STRATEGY": "COPY_ALWAYS", "BENCH_GEN": str(gen)}}}
+                for i in range(k)]
+            return run(write_play(f"kc-recreate-{gen}", tasks, hosts="all"), env)
+        med, _ = alternate({"ours": lambda: recreate(ours), "reference": lambda: recreate(ref)}, reps)
+        o = (med["ours"] - base * k / n) / k
+        r = (med["reference"] - base * k / n) / k
+        RESULTS.append(("kolla_container (22.2 arguments, systemd node): recreate through the systemd unit", [
+            {"contender": "ours", "per task (ms)": o * 1000, "speed-up vs reference": r / o},
+            {"contender": "kolla-ansible 22.2.0", "per task (ms)": r * 1000, "speed-up vs reference": 1.0},
+        ], f"{k} containers recreated per playbook (an environment value changes each run), "
+           f"client_timeout 12, restart_retries 2 (as tests/test_kolla_container_systemd.py), {reps} repetitions, medians."))
+
+
+def facts_scenario(n, reps, debug_seconds, per_floor):
+    """kolla_container_facts get_containers (22.2's action) on the engine with a
+    few containers, ours vs 22.2.0's Python module (docker SDK)."""
+    names = [f"kcfbench_{i}" for i in range(5)]
+    for c in names:
+        subprocess.run(["docker", "rm", "-f", c], capture_output=True)
+        docker("run", "-d", "--name", c, IMAGE, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done")
+    try:
+        tasks = [{"name": f"f{i}", "kolla_container_facts": {
+            "action": "get_containers", "container_engine": "docker", "name": names}} for i in range(n)]
+        path = write_play("kcf", tasks)
+        ours = env_for()
+        ref = env_for(library=REF_22 / "library", module_utils=REF_22 / "module_utils")
+        med, _ = alternate({"ours": lambda: play_seconds(path, ours),
+                            "reference": lambda: play_seconds(path, ref)}, reps)
+        o = (med["ours"] - debug_seconds) / n
+        r = (med["reference"] - debug_seconds) / n
+        RESULTS.append(("kolla_container_facts: get_containers of 5 running containers", [
+            {"contender": "ours", "per task (ms)": o * 1000, "ratio to floor": o / per_floor, "speed-up vs reference": r / o},
+            {"contender": "kolla-ansible 22.2.0", "per task (ms)": r * 1000, "ratio to floor": r / per_floor, "speed-up vs reference": 1.0},
+        ], f"{n} tasks per playbook, {reps} repetitions, medians; floor = {per_floor*1000:.1f} ms/task."))
+    finally:
+        for c in names:
+            subprocess.run(["docker", "rm", "-f", c], capture_output=True)
+
+
 def merge_configs_scenario(n, reps, debug_seconds, per_floor):
     data = ROOT / "bench" / "data"
     out_ours, out_ref = WORK / "mc-ours", WORK / "mc-ref"
@@ -441,13 +556,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--tasks", type=int, default=20)
-    ap.add_argument("--only", action="append", help="floor, kolla_docker, merge_configs, merge_yaml, bslurp, sizes, ssh, deploy")
+    ap.add_argument("--only", action="append", help="floor, kolla_docker, kolla_container, facts, "
+                    "merge_configs, merge_yaml, bslurp, sizes, ssh, deploy")
     args = ap.parse_args()
-    want = set(args.only or ["floor", "kolla_docker", "merge_configs", "merge_yaml", "bslurp", "sizes", "deploy", "ssh"])
+    want = set(args.only or ["floor", "kolla_docker", "kolla_container", "facts", "merge_configs", "merge_yaml",
+                             "bslurp", "sizes", "deploy", "ssh"])
     debug_s, per_floor = floor(args.tasks, args.reps)
     if "kolla_docker" in want:
         log("kolla_docker")
         kolla_docker_scenarios(args.tasks, args.reps, debug_s, per_floor)
+    if "kolla_container" in want:
+        log("kolla_container")
+        kolla_container_scenarios(args.tasks, args.reps)
+    if "facts" in want:
+        log("facts")
+        facts_scenario(args.tasks, args.reps, debug_s, per_floor)
     if "merge_configs" in want:
         log("merge_configs")
         merge_configs_scenario(args.tasks, args.reps, debug_s, per_floor)

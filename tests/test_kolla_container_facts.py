@@ -1,26 +1,28 @@
 """kolla_container_facts against the real engine, ours and kolla-ansible
 15.6.0's, over the same containers: the result shape and every field of each
 container summary must match (bar Docker's human "Up N seconds" text)."""
+import os
+
 import pytest
 
 from conftest import docker, docker_inspect, run_binary
-from kolla_docker.helpers import IDLE, SERVICE, diff_paths, kdt, run, task
-
-__all__ = ["kdt"]
+from kolla_docker.helpers import IDLE, SERVICE, diff_paths, run, run_in, task
 
 BOTH = pytest.mark.parametrize("impl", ["ours", "ref"])
 
 
-@pytest.fixture
-def containers(kdt):
-    """Two running containers and a stopped one."""
-    a, b, stopped = kdt("a"), kdt("b"), kdt("stopped")
+@pytest.fixture(scope="module")
+def containers():
+    """Two running containers and a stopped one, shared by the module's tests."""
+    prefix = f"kcf-{os.urandom(3).hex()}"
+    a, b, stopped = (f"{prefix}-{n}" for n in ("a", "b", "stopped"))
     for name in (a, b, stopped):
         docker("run", "-d", "--network", "host", "--name", name, "--label", "kdt.facts=yes",
                SERVICE, "sh", "-c",
                IDLE.split(" ", 2)[2].strip("'"))
     docker("stop", "-t", "1", stopped)
-    return a, b, stopped
+    yield a, b, stopped
+    docker("rm", "-f", a, b, stopped, check=False)
 
 
 def facts(title, /, **args):
@@ -32,14 +34,15 @@ def answer(res):
                                                       "_ansible_no_log", "changed", "warnings"}}
 
 
-@pytest.fixture
-def both(playbook, containers):
+@pytest.fixture(scope="module")
+def both(tmp_path_factory, containers):
+    """One playbook run per implementation, shared: ansible-playbook's start-up is most of the time."""
     a, b, stopped = containers
     tasks = [facts("named", name=[a, stopped, "kdt_absent_container"]),
              facts("all"),
              facts("single string", name=a),
              facts("comma string", name=f"{a},{b}")]
-    return {impl: run(playbook, impl, *tasks) for impl in ("ref", "ours")}
+    return {impl: run_in(tmp_path_factory.mktemp(f"facts-{impl}"), impl, *tasks) for impl in ("ref", "ours")}
 
 
 @BOTH
@@ -70,7 +73,7 @@ def test_facts_for_all_running_containers(impl, both, containers):
 
 
 def test_same_answer_as_reference(both, containers):
-    prefix = containers[0].rsplit("_", 1)[0]
+    prefix = containers[0].rsplit("-", 1)[0]
 
     def comparable(res):
         # Only this test's containers: others may come and go between the two runs.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Stops what tests/env/up.sh started: the test engine (its containers with
-# it), the registry and the apt relay, each by the pid file up.sh keeps, then
-# removes the network namespace and env.sh. The caches (venv, engine data
+# Stops what tests/env/up.sh started: the test engine and the test podman
+# (their containers with them), the registry and the apt relay, each by the
+# pid file up.sh keeps, then removes the network namespace and env.sh. The caches (venv, engine data
 # root with its images, registry data, Debian root) stay for the next up.sh.
 # The machine's own engine is not touched.
 set -uo pipefail
@@ -26,6 +26,12 @@ stop_pidfile() { # name pidfile
 
 rm -f "$CACHE/env.sh"
 stop_pidfile "the test engine" "$RUN_DIR/docker.pid"
+# podman's containers outlive its service (conmon holds them): stop them first.
+if [ -S "$RUN_DIR/podman.sock" ] && command -v podman >/dev/null; then
+    podman --remote --url "unix://$RUN_DIR/podman.sock" stop --all --time 10 >/dev/null 2>&1
+fi
+stop_pidfile "the test podman" "$RUN_DIR/podman.pid"
+rm -f "$RUN_DIR/podman.sock"
 stop_pidfile "the registry" "$RUN_DIR/registry.pid"
 stop_pidfile "the apt relay" "$RUN_DIR/relay.pid"
 if [ -e "/run/netns/$NETNS" ]; then

@@ -9,9 +9,13 @@ DEBIAN_SUITE=bookworm
 say() { echo "[env] $*" >&2; }
 die() { echo "[env] error: $*" >&2; exit 1; }
 
-# Debian packages the environment needs, installed only when missing.
+# Debian packages the environment needs, installed only when missing; each
+# argument names one more package, needed when its command is missing.
 ensure_packages() {
-    local need=()
+    local need=() extra
+    for extra in "$@"; do
+        command -v "$extra" >/dev/null || need+=("$extra")
+    done
     command -v dockerd >/dev/null || need+=(docker.io)
     command -v docker-registry >/dev/null || need+=(docker-registry)
     command -v htpasswd >/dev/null || need+=(apache2-utils)

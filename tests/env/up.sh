@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Brings up everything the tests need, idempotently, on a fresh Debian machine:
 # Debian packages, a Python venv with ansible-core, the reference kolla-ansible
-# plugins, and the tests' OWN Docker engine with an authenticated registry and
-# the test images.
+# plugins, and the tests' OWN Docker engine and podman service with an
+# authenticated registry and the test images.
 #
 # The test engine never is the machine's engine (the one `make deploy` uses at
 # /var/run/docker.sock): it has its own socket, data root, exec root, pid file,
@@ -48,7 +48,9 @@ in_ns() { "${NSENTER[@]}" "$@"; }
 # Long-lived processes are started as plain commands (so $! is their pid: nsenter
 # and setsid exec) without the lock's descriptor (or they would hold it forever).
 
-ensure_packages
+# podman: the test podman (below); shellcheck: tests/test_images.py lints the
+# image scripts. `make deploy` needs neither.
+ensure_packages podman shellcheck
 ensure_venv
 
 # --- Reference plugins (kolla-ansible from PyPI) ---------------------------
@@ -73,7 +75,18 @@ if [ ! -f "$REF/kolla-ansible-13.8.0/library-py3/bslurp.py" ]; then
     sed '1s|^#!/usr/bin/env python$|#!/usr/bin/python3|' \
         "$REF/kolla-ansible-13.8.0/ansible/library/bslurp.py" > "$REF/kolla-ansible-13.8.0/library-py3/bslurp.py"
 fi
-fetch_ref 22.2.0   # merge_configs as users run it today
+fetch_ref 22.2.0   # kolla_container, kolla_toolbox, merge_configs, merge_yaml as users run them today
+# Kolla's own set_configs.py (the image project, kolla 22.2.0 = 2026.1): the
+# reference tests/test_kolla_set_configs.py runs beside our kolla_set_configs.
+if [ ! -f "$REF/kolla-22.2.0/docker/base/set_configs.py" ]; then
+    say "downloading kolla 22.2.0 (reference set_configs.py)"
+    tmp=$(mktemp -d)
+    "$VENV/bin/pip" download -q --no-deps "kolla==22.2.0" -d "$tmp"
+    (cd "$tmp" && python3 -m zipfile -e ./kolla-22.2.0-py3-none-any.whl x)
+    mkdir -p "$REF/kolla-22.2.0/docker/base"
+    cp "$tmp/x/kolla-22.2.0.data/data/share/kolla/docker/base/set_configs.py" "$REF/kolla-22.2.0/docker/base/"
+    rm -rf "$tmp"
+fi
 
 # --- The network namespace -------------------------------------------------
 [ -e "/run/netns/$NETNS" ] || { say "creating network namespace $NETNS"; ip netns add "$NETNS"; }
@@ -115,6 +128,82 @@ engine_pid=$(cat "$RUN_DIR/docker.pid")
 [ "$(stat -L -c %i "/proc/$engine_pid/ns/net")" = "$ns_inode" ] \
     || die "the engine on $SOCK (pid $engine_pid) is not in network namespace $NETNS: stop it (tests/env/down.sh) and rerun"
 export DOCKER_HOST=$TEST_DOCKER_HOST
+
+# --- The test podman ---------------------------------------------------------
+# `podman system service` as root in the same namespace, for the tests that
+# drive container_engine=podman. Everything it keeps is its own: configuration
+# files this script writes (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF,
+# CONTAINERS_REGISTRIES_CONF, so /etc/containers and the machine's podman
+# storage are never read or written), storage and volumes under
+# $PODMAN_DIR, run state under $RUN_DIR/podman, its own network config dir.
+PODMAN_DIR=$CACHE/test-podman
+PODMAN_RUN=$RUN_DIR/podman
+PODMAN_SOCK=$RUN_DIR/podman.sock
+TEST_PODMAN_HOST=unix://$PODMAN_SOCK
+mkdir -p "$PODMAN_DIR/networks" "$PODMAN_RUN"
+# podman raises RLIMIT_NOFILE and sets net.ipv4.ping_group_range for every
+# container by default; neither is allowed on these machines (see
+# tests/env/nodes/rootfs/etc/containers/containers.conf). No systemd runs
+# here, so cgroups are managed directly and events go to a file.
+podman_conf=$(cat <<CONF
+[containers]
+default_ulimits = []
+default_sysctls = []
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$PODMAN_RUN/events.log"
+tmp_dir = "$PODMAN_RUN/tmp"
+[network]
+network_config_dir = "$PODMAN_DIR/networks"
+CONF
+)
+podman_storage=$(cat <<CONF
+[storage]
+driver = "overlay"
+graphroot = "$PODMAN_DIR/storage"
+runroot = "$PODMAN_RUN/storage"
+CONF
+)
+# The namespace's registry speaks plain HTTP; short names resolve locally only.
+podman_registries=$(cat <<CONF
+unqualified-search-registries = []
+[[registry]]
+location = "$REGISTRY_ADDR"
+insecure = true
+CONF
+)
+export CONTAINERS_CONF=$PODMAN_DIR/containers.conf
+export CONTAINERS_STORAGE_CONF=$PODMAN_DIR/storage.conf
+export CONTAINERS_REGISTRIES_CONF=$PODMAN_DIR/registries.conf
+podman_cli() { podman --remote --url "$TEST_PODMAN_HOST" "$@"; }
+podman_up() { [ -S "$PODMAN_SOCK" ] && podman_cli version >/dev/null 2>&1; }
+podman_config_same() {
+    [ "$(cat "$CONTAINERS_CONF" 2>/dev/null)" = "$podman_conf" ] &&
+        [ "$(cat "$CONTAINERS_STORAGE_CONF" 2>/dev/null)" = "$podman_storage" ] &&
+        [ "$(cat "$CONTAINERS_REGISTRIES_CONF" 2>/dev/null)" = "$podman_registries" ]
+}
+if podman_up && ! podman_config_same; then
+    old_pid=$(cat "$RUN_DIR/podman.pid")
+    say "restarting the test podman (pid $old_pid): its configuration changed"
+    kill "$old_pid"
+    for _ in $(seq 1 60); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.5; done
+fi
+if ! podman_up; then
+    say "starting the test podman (podman system service in $NETNS, $PODMAN_SOCK)"
+    printf '%s\n' "$podman_conf" > "$CONTAINERS_CONF"
+    printf '%s\n' "$podman_storage" > "$CONTAINERS_STORAGE_CONF"
+    printf '%s\n' "$podman_registries" > "$CONTAINERS_REGISTRIES_CONF"
+    rm -f "$PODMAN_SOCK"
+    "${NSENTER[@]}" setsid podman system service --time=0 "$TEST_PODMAN_HOST" \
+        >"$PODMAN_DIR/podman.log" 2>&1 < /dev/null 9>&- &
+    echo $! > "$RUN_DIR/podman.pid"
+    for _ in $(seq 1 60); do podman_up && break; sleep 0.5; done
+    podman_up || { tail -20 "$PODMAN_DIR/podman.log" >&2; die "the test podman did not start (log: $PODMAN_DIR/podman.log)"; }
+fi
+podman_pid=$(cat "$RUN_DIR/podman.pid")
+[ "$(stat -L -c %i "/proc/$podman_pid/ns/net" 2>/dev/null)" = "$ns_inode" ] \
+    || die "the podman on $PODMAN_SOCK (pid $podman_pid) is not in network namespace $NETNS: stop it (tests/env/down.sh) and rerun"
 
 # --- Authenticated registry on the namespace's loopback --------------------
 if [ ! -s "$REGISTRY_DIR/htpasswd" ]; then
@@ -196,6 +285,19 @@ fi
 for extra in "$ROOT"/tests/env/images.d/*.sh; do
     [ -e "$extra" ] && bash "$extra"
 done
+# The test images, copied into the test podman when it lacks them or has
+# another build (podman keeps Docker's image ids, so equal ids mean equal images).
+# The systemd node's image is not a container-module test image: docker only.
+mapfile -t podman_missing < <(comm -23 \
+    <(docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' \
+        | awk '$1 ~ /^kolla-test\// && $1 !~ /^kolla-test\/systemd-node:/ { sub(/^sha256:/, "", $2); print "localhost/" $1, $2 }' | sort) \
+    <(podman_cli images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' \
+        | awk '{ sub(/^sha256:/, "", $2); print $1, $2 }' | sort) \
+    | awk '{ sub(/^localhost\//, "", $1); print $1 }')
+if [ ${#podman_missing[@]} -gt 0 ]; then
+    say "copying ${podman_missing[*]} into the test podman"
+    docker save "${podman_missing[@]}" | podman_cli load -q >/dev/null
+fi
 # The systemd node (systemd as PID 1 with its own dockerd and podman): where
 # systemd-mode container tests run. Cached by its recipe hash.
 bash "$ROOT/tests/env/nodes/build.sh"
@@ -221,6 +323,7 @@ export KOLLA_RUST_VENV=$VENV
 export KOLLA_RUST_REF=$REF
 export KOLLA_RUST_NETNS=$NETNS
 export KOLLA_RUST_DOCKER_HOST=$TEST_DOCKER_HOST
+export KOLLA_RUST_PODMAN_HOST=$TEST_PODMAN_HOST
 export DOCKER_HOST=$TEST_DOCKER_HOST
 export KOLLA_RUST_APT_PROXY=$KOLLA_RUST_APT_PROXY
 export KOLLA_RUST_REGISTRY=$REGISTRY_ADDR
@@ -229,4 +332,4 @@ export KOLLA_RUST_REGISTRY_PASS=$REGISTRY_PASS
 SH
 chmod 0644 "$tmp_env"
 mv "$tmp_env" "$CACHE/env.sh"
-say "ready (settings in $CACHE/env.sh; test engine $TEST_DOCKER_HOST in network namespace $NETNS)"
+say "ready (settings in $CACHE/env.sh; test engine $TEST_DOCKER_HOST and podman $TEST_PODMAN_HOST in network namespace $NETNS)"

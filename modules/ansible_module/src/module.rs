@@ -73,6 +73,12 @@ impl Module<'_> {
         self.warnings.borrow_mut().extend(warnings.iter().cloned());
         outcome
     }
+    /// Hides these values in the result as the spec's `no_log` values are
+    /// hidden: secrets the spec cannot name, e.g. inside a dict option that is
+    /// handed on to another module (kolla_toolbox's `module_args`).
+    pub fn hide_values(&self, values: impl IntoIterator<Item = String>) {
+        self.hide(values.into_iter().filter(|v| !v.is_empty()).collect());
+    }
     fn hide(&self, values: Vec<String>) {
         let mut secrets = self.secrets.borrow_mut();
         secrets.add(values);

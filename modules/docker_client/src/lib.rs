@@ -1,7 +1,9 @@
-//! A Docker daemon connection for the kolla modules: where the daemon is
-//! (`docker_host`, `DOCKER_HOST`, or the local socket), which API version to
-//! speak, TLS with client certificates, and one timeout for every request.
-//! Failures are typed and worded so an operator knows what to fix.
+//! A container engine connection for the kolla modules: which engine
+//! (`container_engine`: dockerd, or podman's API service), where it is
+//! (`docker_host`, `DOCKER_HOST` / `CONTAINER_HOST`, or the engine's local
+//! socket), which API version to speak, TLS with client certificates, and one
+//! timeout for every request. Failures are typed and worded, naming the
+//! engine, so an operator knows what to fix.
 
 use bollard::{ClientVersion, Docker};
 use std::future::Future;
@@ -11,6 +13,61 @@ pub use bollard;
 
 /// Where the daemon is when neither `docker_host` nor `DOCKER_HOST` says otherwise.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
+/// Where podman's Docker-compatible service listens (`podman system service`,
+/// or the `podman.socket` unit Debian's package ships) when nothing says otherwise.
+pub const PODMAN_DEFAULT_HOST: &str = "unix:///run/podman/podman.sock";
+
+/// The container engine a task names (`container_engine`). Both are driven
+/// through the Docker REST API: podman through its Docker-compatible service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// dockerd.
+    #[default]
+    Docker,
+    /// podman's Docker-compatible API service.
+    Podman,
+}
+
+impl Engine {
+    /// The name kolla-ansible uses (`docker`, `podman`): the CLI in unit files and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Docker => "docker",
+            Engine::Podman => "podman",
+        }
+    }
+    /// The engine's socket when neither `docker_host` nor the environment names one.
+    pub fn default_host(self) -> &'static str {
+        match self {
+            Engine::Docker => DEFAULT_HOST,
+            Engine::Podman => PODMAN_DEFAULT_HOST,
+        }
+    }
+    /// The engine as messages name it ("the Docker daemon", "the podman service").
+    pub fn daemon(self) -> &'static str {
+        match self {
+            Engine::Docker => "the Docker daemon",
+            Engine::Podman => "the podman service",
+        }
+    }
+    /// The variable its own CLI reads the address from.
+    pub fn host_variable(self) -> &'static str {
+        match self {
+            Engine::Docker => "DOCKER_HOST",
+            Engine::Podman => "CONTAINER_HOST",
+        }
+    }
+    /// Parses `docker` or `podman`.
+    pub fn parse(text: &str) -> Option<Engine> {
+        match text {
+            "docker" => Some(Engine::Docker),
+            "podman" => Some(Engine::Podman),
+            _ => None,
+        }
+    }
+}
 
 /// The version bollard is given. Its requests carry no version in their path,
 /// so the daemon answers in its own API version whatever this says.
@@ -44,6 +101,8 @@ pub struct Settings {
     pub timeout: u64,
     /// TLS for TCP hosts.
     pub tls: Tls,
+    /// The engine, which decides the default socket.
+    pub engine: Engine,
 }
 
 /// The connection options every kolla container module takes, as the task
@@ -66,6 +125,8 @@ pub struct Options {
     pub tls_key: Option<String>,
     /// `tls_cacert`: CA certificate.
     pub tls_cacert: Option<String>,
+    /// `container_engine` (kolla_container, 22.2): docker when unset.
+    pub container_engine: Option<Engine>,
 }
 
 /// Seconds a request may take when `client_timeout` is not given.
@@ -84,18 +145,22 @@ impl Options {
                 key: self.tls_key.clone().map(Into::into),
                 cacert: self.tls_cacert.clone().map(Into::into),
             },
+            engine: self.container_engine.unwrap_or_default(),
         }
     }
 }
 
 impl Settings {
-    /// The daemon address in effect: the option, then `DOCKER_HOST`, then the local socket.
+    /// The daemon address in effect: the option, then the environment
+    /// (`DOCKER_HOST` for docker, `CONTAINER_HOST` for podman, as their own
+    /// clients read), then the engine's local socket.
     pub fn effective_host(&self) -> String {
+        let variable = self.engine.host_variable();
         self.host
             .clone()
             .filter(|h| !h.is_empty())
-            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
-            .unwrap_or_else(|| DEFAULT_HOST.to_string())
+            .or_else(|| std::env::var(variable).ok().filter(|h| !h.is_empty()))
+            .unwrap_or_else(|| self.engine.default_host().to_string())
     }
 }
 
@@ -108,6 +173,8 @@ pub struct Client {
     pub host: String,
     /// Seconds each request may take, for messages.
     pub timeout: u64,
+    /// The engine behind the address, for messages and engine-specific paths.
+    pub engine: Engine,
 }
 
 /// Why no connection could be set up.
@@ -120,8 +187,13 @@ pub enum ConnectError {
     #[error("invalid api_version {0:?}: use auto or a version such as 1.41")]
     BadApiVersion(String),
     /// The local socket does not exist.
-    #[error("the Docker socket {0} does not exist: is dockerd running on this host? (set docker_host or DOCKER_HOST to reach another daemon)")]
-    NoSocket(String),
+    #[error("{}", no_socket_message(*.engine, .host))]
+    NoSocket {
+        /// The engine expected there.
+        engine: Engine,
+        /// The socket address.
+        host: String,
+    },
     /// A TLS file is missing.
     #[error("There is no file at \"{}\" ({option})", path.display())]
     MissingFile {
@@ -147,8 +219,10 @@ pub enum ConnectError {
     #[error("tls_cert and tls_key must be given together")]
     HalfCertificate,
     /// bollard refused the settings (e.g. unparsable certificates).
-    #[error("cannot set up the connection to the Docker daemon at {host}: {source}")]
+    #[error("cannot set up the connection to {} at {host}: {source}", engine.daemon())]
     Setup {
+        /// The engine.
+        engine: Engine,
         /// The daemon address.
         host: String,
         /// bollard's reason.
@@ -160,16 +234,20 @@ pub enum ConnectError {
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
     /// Nothing answered at the address (no daemon, refused, TLS handshake failed, permission denied).
-    #[error("cannot reach the Docker daemon at {host}: {detail}")]
+    #[error("cannot reach {} at {host}: {detail}", engine.daemon())]
     Unreachable {
+        /// The engine.
+        engine: Engine,
         /// The daemon address.
         host: String,
         /// What the transport said.
         detail: String,
     },
     /// The daemon did not answer in time.
-    #[error("the Docker daemon at {host} did not answer within {secs} s (raise client_timeout if it is busy)")]
+    #[error("{} at {host} did not answer within {secs} s (raise client_timeout if it is busy)", engine.daemon())]
     Timeout {
+        /// The engine.
+        engine: Engine,
         /// The daemon address.
         host: String,
         /// The timeout in effect.
@@ -186,6 +264,31 @@ pub enum DaemonError {
     /// Anything else bollard reports (bad JSON, stream errors).
     #[error("Docker API error: {0}")]
     Other(bollard::errors::Error),
+    /// A raw request's answer was not the JSON asked for.
+    #[error("{} at {host} answered {path} with something that is not JSON: {detail}", engine.daemon())]
+    NotJson {
+        /// The engine.
+        engine: Engine,
+        /// The daemon address.
+        host: String,
+        /// The request path.
+        path: String,
+        /// The parser's complaint.
+        detail: String,
+    },
+}
+
+fn no_socket_message(engine: Engine, host: &str) -> String {
+    match engine {
+        Engine::Docker => format!(
+            "the Docker socket {host} does not exist: is dockerd running on this host? \
+             (set docker_host or DOCKER_HOST to reach another daemon)"
+        ),
+        Engine::Podman => format!(
+            "the podman socket {host} does not exist: is podman's API service running on this host \
+             (podman.socket, or `podman system service`)? (set docker_host or CONTAINER_HOST to reach another)"
+        ),
+    }
 }
 
 impl DaemonError {
@@ -215,6 +318,7 @@ impl Client {
                 status_code: 400,
                 message,
             } if message.contains("HTTP request to an HTTPS server") => DaemonError::Unreachable {
+                engine: self.engine,
                 host: self.host.clone(),
                 detail: "the daemon expects TLS: set tls_verify, tls_cacert, tls_cert and tls_key"
                     .into(),
@@ -227,6 +331,7 @@ impl Client {
                 message,
             },
             B::RequestTimeoutError => DaemonError::Timeout {
+                engine: self.engine,
                 host: self.host.clone(),
                 secs: self.timeout,
             },
@@ -235,6 +340,7 @@ impl Client {
             | B::HyperLegacyError { .. }
             | B::HttpClientError { .. }
             | B::SocketNotFoundError(_)) => DaemonError::Unreachable {
+                engine: self.engine,
                 host: self.host.clone(),
                 detail: ansible_module::error_chain(&e),
             },
@@ -249,6 +355,47 @@ impl Client {
         Fut: Future<Output = Result<T, bollard::errors::Error>>,
     {
         request(self.docker()).await.map_err(|e| self.error(e))
+    }
+
+    /// GETs `path_and_query` (e.g. `/containers/json?all=1`, or podman's
+    /// `/libpod/...`) and returns the body as the engine sent it.
+    ///
+    /// bollard has typed calls only, and a typed round trip drops what its
+    /// models lack (podman's libpod fields, new Docker keys) and the nulls the
+    /// engine sends. Its one public way to a raw body is a streamed endpoint,
+    /// so this sends `export_container`'s GET with the URI's path replaced
+    /// (the request modifier runs after bollard builds the request, and keeps
+    /// its transport, TLS and timeout).
+    pub async fn get_json(&self, path_and_query: &str) -> Result<serde_json::Value, DaemonError> {
+        use futures_util::StreamExt;
+        let target: http::uri::PathAndQuery =
+            path_and_query
+                .parse()
+                .map_err(|e: http::uri::InvalidUri| DaemonError::NotJson {
+                    engine: self.engine,
+                    host: self.host.clone(),
+                    path: path_and_query.to_string(),
+                    detail: format!("invalid request path: {e}"),
+                })?;
+        let docker = self.docker().with_request_modifier(move |mut request| {
+            let mut parts = request.uri().clone().into_parts();
+            parts.path_and_query = Some(target.clone());
+            if let Ok(uri) = http::Uri::from_parts(parts) {
+                *request.uri_mut() = uri;
+            }
+            request
+        });
+        let mut body = docker.export_container("-");
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.next().await {
+            bytes.extend_from_slice(&chunk.map_err(|e| self.error(e))?);
+        }
+        serde_json::from_slice(&bytes).map_err(|e| DaemonError::NotJson {
+            engine: self.engine,
+            host: self.host.clone(),
+            path: path_and_query.to_string(),
+            detail: e.to_string(),
+        })
     }
 
     /// A handle for one request.
@@ -291,12 +438,16 @@ fn readable(option: &'static str, path: &Path) -> Result<(), ConnectError> {
 fn build(settings: &Settings, host: &str, version: &ClientVersion) -> Result<Docker, ConnectError> {
     let timeout = settings.timeout;
     let setup = |source| ConnectError::Setup {
+        engine: settings.engine,
         host: host.to_string(),
         source,
     };
     if let Some(path) = host.strip_prefix("unix://") {
         if !Path::new(path).exists() {
-            return Err(ConnectError::NoSocket(host.to_string()));
+            return Err(ConnectError::NoSocket {
+                engine: settings.engine,
+                host: host.to_string(),
+            });
         }
         return Docker::connect_with_unix(host, timeout, version).map_err(setup);
     }
@@ -363,6 +514,7 @@ pub fn connect(settings: &Settings) -> Result<Client, ConnectError> {
         docker,
         host,
         timeout: settings.timeout,
+        engine: settings.engine,
     })
 }
 
@@ -409,6 +561,77 @@ mod tests {
     }
 
     #[test]
+    fn engine_comes_from_container_engine() {
+        let docker: Options = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(docker.settings().engine, Engine::Docker);
+        let podman: Options =
+            serde_json::from_value(serde_json::json!({"container_engine": "podman"})).unwrap();
+        assert_eq!(podman.settings().engine, Engine::Podman);
+        assert!(
+            serde_json::from_value::<Options>(serde_json::json!({"container_engine": "lxc"}))
+                .is_err()
+        );
+        assert_eq!(Engine::parse("podman"), Some(Engine::Podman));
+        assert_eq!(Engine::parse("Docker"), None);
+    }
+
+    #[test]
+    fn each_engine_has_its_own_default_socket_and_variable() {
+        // The variables are read by effective_host; a name no test sets keeps
+        // this test independent of the caller's DOCKER_HOST / CONTAINER_HOST.
+        let given = Settings {
+            host: Some("unix:///run/given.sock".into()),
+            engine: Engine::Podman,
+            ..Default::default()
+        };
+        assert_eq!(given.effective_host(), "unix:///run/given.sock");
+        assert_eq!(Engine::Docker.default_host(), DEFAULT_HOST);
+        assert_eq!(Engine::Podman.default_host(), PODMAN_DEFAULT_HOST);
+        assert_eq!(Engine::Docker.host_variable(), "DOCKER_HOST");
+        assert_eq!(Engine::Podman.host_variable(), "CONTAINER_HOST");
+        let empty = Settings {
+            host: Some(String::new()),
+            engine: Engine::Podman,
+            ..Default::default()
+        };
+        let expected = std::env::var("CONTAINER_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| PODMAN_DEFAULT_HOST.into());
+        assert_eq!(empty.effective_host(), expected);
+    }
+
+    #[test]
+    fn messages_name_the_engine() {
+        let v = CLIENT_API;
+        for (engine, says, not) in [
+            (Engine::Docker, "dockerd", "podman"),
+            (Engine::Podman, "podman", "dockerd"),
+        ] {
+            let s = Settings {
+                engine,
+                ..Default::default()
+            };
+            let e = build(&s, "unix:///nonexistent/engine.sock", &v).unwrap_err();
+            let text = e.to_string();
+            assert!(text.contains(says) && !text.contains(not), "{text}");
+            assert!(text.contains(engine.host_variable()), "{text}");
+            let c = connect(&Settings {
+                host: Some("unix:///dev/null".into()),
+                timeout: 5,
+                engine,
+                ..Default::default()
+            })
+            .unwrap();
+            let slow = c
+                .error(bollard::errors::Error::RequestTimeoutError)
+                .to_string();
+            assert!(slow.starts_with(engine.daemon()), "{slow}");
+        }
+        assert_eq!(Engine::Podman.daemon(), "the podman service");
+    }
+
+    #[test]
     fn bad_settings_fail_clearly() {
         let s = Settings {
             host: Some("ssh://x".into()),
@@ -421,7 +644,7 @@ mod tests {
         ));
         assert!(matches!(
             build(&s, "unix:///nonexistent/docker.sock", &v),
-            Err(ConnectError::NoSocket(_))
+            Err(ConnectError::NoSocket { .. })
         ));
         let s = Settings {
             tls: Tls {

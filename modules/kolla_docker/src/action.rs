@@ -91,6 +91,17 @@ impl Action {
         }
     }
 
+    /// Whether it may create or start a container, so who supervises it matters.
+    pub fn makes_containers(self) -> bool {
+        matches!(
+            self,
+            Action::StartContainer
+                | Action::RecreateOrRestartContainer
+                | Action::RestartContainer
+                | Action::CompareContainer
+        )
+    }
+
     /// Whether the result carries the reference's boolean `result` key; the
     /// getters return their facts as top-level keys instead.
     pub fn answers(self) -> bool {

@@ -7,8 +7,10 @@ use crate::args::Task;
 use crate::converge::{self, Step, Target};
 use crate::docker::Engine;
 use crate::error::{ArgsError, Context, KdError};
-use crate::fields::{self, Ctx, Difference, Want};
+use crate::failure;
+use crate::fields::{self, Ctx, Difference, Profile, Want};
 use crate::parse;
+use crate::supervisor::Units;
 use bollard::auth::DockerCredentials;
 use serde_json::{json, Map, Value};
 
@@ -47,9 +49,14 @@ pub fn execute(task: &Task, check: bool) -> Outcome {
         Ok(c) => c,
         Err(e) => return failed(e.into()),
     };
+    let units = match Units::for_task(task) {
+        Ok(u) => u,
+        Err(e) => return failed(e),
+    };
     let mut w = Worker {
         task,
         engine: Engine { client },
+        units,
         check,
         changed: false,
         result: Map::new(),
@@ -72,6 +79,8 @@ struct Worker<'a> {
     pub task: &'a Task,
     /// The daemon.
     pub engine: Engine,
+    /// systemd, when it supervises the task's container.
+    pub units: Option<Units>,
     /// Check mode: change nothing.
     pub check: bool,
     /// Whether something changed (or would have, in check mode).
@@ -195,6 +204,7 @@ impl<'a> Worker<'a> {
             base,
             cgroupns_supported,
             default_cgroupns,
+            podman: self.task.engine() == docker_client::Engine::Podman,
         })
     }
 
@@ -216,15 +226,23 @@ impl<'a> Worker<'a> {
         Difference::absent(&self.task.params["state"])
     }
 
-    /// `kolla_set_configs --check` in the container: true when its configuration is stale.
-    async fn config_stale(&self) -> Result<bool, KdError> {
+    /// `kolla_set_configs --check` in the container: Some(what it said) when
+    /// its configuration is stale, None when current.
+    async fn config_stale(&self, found: &Found) -> Result<Option<String>, KdError> {
+        // 22.2's podman worker: a container that does not run cannot say, so it is stale.
+        if self.task.engine() == docker_client::Engine::Podman && !found.running() {
+            return Ok(Some("container not running during config check".into()));
+        }
         match self.engine.exec(self.name(), CONFIG_CHECK).await {
             // The container cannot run it (stopped, restarting): treat as stale.
-            Err(e) if e.is_client_error() => Ok(true),
+            Err(e) if e.is_client_error() => {
+                Ok(Some("container unavailable for config check".into()))
+            }
             Err(e) => Err(e).ctx(|| "cannot run kolla_set_configs --check".into()),
             Ok(r) => match r.code {
-                0 => Ok(false),
-                1 | 137 => Ok(true),
+                0 => Ok(None),
+                1 => Ok(Some(r.output)),
+                137 => Ok(Some("container exited abruptly during config check".into())),
                 code => Err(KdError::ConfigCheck {
                     code,
                     output: r.output,
@@ -235,18 +253,36 @@ impl<'a> Worker<'a> {
 
     async fn compare_container(&mut self) -> Result<(), KdError> {
         let want = Want::new(&self.task.params)?;
+        let mut failures = Vec::new();
         let diffs = match self.container().await? {
-            None => vec![self.absent()],
+            None => {
+                failures.push(failure::missing(self.name()));
+                vec![self.absent()]
+            }
             Some(found) => {
                 let mut d = self.differences(&want, &found, None).await?;
-                if d.is_empty() && self.config_stale().await? {
-                    d.push(Difference::stale_config());
+                failures.extend(failure::of_differences(&d, &found.info, &self.task.params));
+                // 15.6 asks kolla_set_configs only of an otherwise equal container; 22.2 always.
+                let ask = d.is_empty() || self.task.profile == Profile::KollaContainer;
+                if ask {
+                    if let Some(output) = self.config_stale(&found).await? {
+                        failures.push(failure::stale_config(output));
+                        d.push(Difference::stale_config());
+                    }
+                }
+                if self.units.as_ref().is_some_and(|u| u.changed(self.task)) {
+                    failures.push(failure::systemd_unit());
+                    d.push(Difference::stale_unit());
                 }
                 d
             }
         };
         self.changed = !diffs.is_empty();
         self.answer = Some(self.changed);
+        if self.task.profile == Profile::KollaContainer && !failures.is_empty() {
+            self.result
+                .insert("comparison_failures".into(), Value::Array(failures));
+        }
         self.record(diffs);
         Ok(())
     }
@@ -265,6 +301,7 @@ impl<'a> Worker<'a> {
         let want = Want::new(&self.task.params)?;
         let ctx = Ctx {
             image: self.engine.image(image).await?,
+            podman: self.task.engine() == docker_client::Engine::Podman,
             ..Default::default()
         };
         let mut diffs = fields::differences(&want, &found.info, &ctx);
@@ -275,11 +312,39 @@ impl<'a> Worker<'a> {
     }
 
     async fn create_volume(&mut self) -> Result<(), KdError> {
-        if !self.engine.volume_exists(self.name()).await? {
+        self.ensure_volume(self.name()).await
+    }
+
+    /// Creates the named volume if missing; 22.2 labels the volumes it makes `kolla_managed`.
+    async fn ensure_volume(&mut self, name: &str) -> Result<(), KdError> {
+        if !self.engine.volume_exists(name).await? {
             if !self.check {
-                self.engine.create_volume(self.name()).await?;
+                let managed = self.task.profile == Profile::KollaContainer;
+                self.engine.create_volume(name, managed).await?;
             }
             self.changed = true;
+        }
+        Ok(())
+    }
+
+    /// 22.2 creates the named volumes of `volumes` before the container, so they carry its label.
+    async fn create_container_volumes(&mut self) -> Result<(), KdError> {
+        if self.task.profile != Profile::KollaContainer {
+            return Ok(());
+        }
+        let named: Vec<String> = self.task.params["volumes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter_map(|v| v.split(':').next())
+            .filter(|source| !source.is_empty() && !source.contains('/'))
+            .map(str::to_string)
+            .collect();
+        for name in named {
+            if named_volume_has_target(&name, &self.task.params["volumes"]) {
+                self.ensure_volume(&name).await?;
+            }
         }
         Ok(())
     }
@@ -431,6 +496,7 @@ impl<'a> Worker<'a> {
     }
 
     async fn remove_container(&mut self) -> Result<(), KdError> {
+        self.remove_unit()?;
         if self.container().await?.is_some() {
             if !self.check {
                 self.engine.remove(self.name()).await?;
@@ -440,12 +506,57 @@ impl<'a> Worker<'a> {
         Ok(())
     }
 
+    /// Deletes the container's unit, as 22.2's remove_container does.
+    fn remove_unit(&mut self) -> Result<(), KdError> {
+        if let Some(units) = &self.units {
+            if self.check {
+                self.changed |= units.exists(self.task);
+            } else {
+                self.changed |= units.remove(self.task)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the container's unit if it is missing or differs; `changed` when it was.
+    fn install_unit(&mut self) -> Result<(), KdError> {
+        if let Some(units) = &self.units {
+            if self.check {
+                self.changed |= units.changed(self.task);
+            } else {
+                self.changed |= units.install(self.task)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the container: through its unit when it has one, else through the engine.
+    async fn stop_now(&self) -> Result<(), KdError> {
+        match &self.units {
+            Some(units) if units.exists(self.task) => units.stop(self.task),
+            _ => {
+                self.engine
+                    .stop(self.name(), self.task.graceful_timeout())
+                    .await
+            }
+        }
+    }
+
+    /// Starts the container: through its (installed) unit under systemd.
+    async fn start_now(&mut self) -> Result<(), KdError> {
+        if self.units.is_some() {
+            self.install_unit()?;
+            if let Some(units) = &self.units {
+                return units.start(self.task);
+            }
+        }
+        self.engine.start(self.name()).await
+    }
+
     async fn stop(&mut self, found: &Found) -> Result<(), KdError> {
         if found.running() || found.status() == "paused" {
             if !self.check {
-                self.engine
-                    .stop(self.name(), self.task.graceful_timeout())
-                    .await?;
+                self.stop_now().await?;
             }
             self.changed = true;
         }
@@ -463,10 +574,7 @@ impl<'a> Worker<'a> {
     async fn stop_and_remove_container(&mut self) -> Result<(), KdError> {
         if let Some(found) = self.container().await? {
             self.stop(&found).await?;
-            if !self.check {
-                self.engine.remove(self.name()).await?;
-            }
-            self.changed = true;
+            self.remove_container().await?;
         }
         Ok(())
     }
@@ -475,15 +583,20 @@ impl<'a> Worker<'a> {
         if self.container().await?.is_none() {
             return Err(KdError::NoContainer(self.name().to_string()));
         }
-        if !self.check {
-            self.engine
-                .stop(self.name(), self.task.graceful_timeout())
-                .await?;
-            self.changed = true;
-            self.engine.start(self.name()).await?;
-        }
         self.changed = true;
-        Ok(())
+        if self.check {
+            return Ok(());
+        }
+        if self.units.is_some() {
+            self.install_unit()?;
+            if let Some(units) = &self.units {
+                return units.restart(self.task);
+            }
+        }
+        self.engine
+            .stop(self.name(), self.task.graceful_timeout())
+            .await?;
+        self.engine.start(self.name()).await
     }
 
     /// Creates the container if it is missing or must be replaced (`recreate`)
@@ -500,16 +613,25 @@ impl<'a> Worker<'a> {
         for step in converge::plan(found.map(Found::status), recreate, target, detach) {
             if !self.check {
                 match step {
-                    Step::Stop => self.engine.stop(name, self.task.graceful_timeout()).await?,
-                    Step::Remove => self.engine.remove(name).await?,
-                    Step::Create => self.engine.create(name, &want.body).await?,
-                    Step::Start => self.engine.start(name).await?,
+                    Step::Stop => self.stop_now().await?,
+                    Step::Remove => {
+                        self.remove_unit()?;
+                        self.engine.remove(name).await?
+                    }
+                    Step::Create => {
+                        self.create_container_volumes().await?;
+                        self.engine.create(name, &want.body).await?
+                    }
+                    Step::Start => self.start_now().await?,
                     Step::Pause => self.engine.pause(name).await?,
                     Step::Unpause => self.engine.unpause(name).await?,
                 }
             }
             self.changed = true;
         }
+        // 22.2 leaves a changed unit of an unchanged container alone (a new
+        // restart_policy is then never applied); it is rewritten here.
+        self.install_unit()?;
         if !detach {
             self.collect_run().await?;
         }
@@ -562,6 +684,7 @@ impl<'a> Worker<'a> {
         self.result.insert("stdout".into(), json!(stdout));
         self.result.insert("stderr".into(), json!(stderr));
         if self.task.opts.remove_on_exit {
+            self.remove_unit()?;
             self.engine.remove(name).await?;
         }
         if rc != 0 {
@@ -597,4 +720,15 @@ impl<'a> Worker<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether a `volumes` entry naming `source` mounts it somewhere (`name:/path`),
+/// rather than being an anonymous `/path` volume.
+fn named_volume_has_target(source: &str, volumes: &Value) -> bool {
+    volumes
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .any(|v| v.split_once(':').is_some_and(|(s, _)| s == source))
 }

@@ -5,6 +5,7 @@
 use crate::action::Action;
 use crate::error::{ArgsError, KdError};
 use crate::fields::{Choices, Profile, ROWS};
+use crate::supervisor::Supervisor;
 use ansible_module::{ArgSpec, Map, Module, Param, Value};
 use serde::{Deserialize, Serialize};
 
@@ -135,6 +136,8 @@ pub struct Steering {
     pub auth_registry: Option<String>,
     /// Registry user; pulls log in when set.
     pub auth_username: Option<String>,
+    /// restart_policy as given: the unit's `Restart=` under systemd, `oneshot` for a run to completion.
+    pub restart_policy: Option<String>,
     /// How to reach the daemon.
     #[serde(flatten)]
     pub connection: docker_client::Options,
@@ -147,15 +150,19 @@ pub struct Task {
     pub action: Action,
     /// The typed steering options.
     pub opts: Steering,
-    /// The merged, validated options.
+    /// The merged, validated options; restart_policy is cleared when the engine does not restart the container.
     pub params: Map<String, Value>,
+    /// The module profile the task runs under.
+    pub profile: Profile,
+    /// Who keeps the container running.
+    pub supervisor: Supervisor,
 }
 
 impl Task {
     /// Merges `common_options` into the task's options and validates the result with the module's spec.
     pub fn parse(profile: Profile, m: &Module) -> Result<Task, KdError> {
         let merged = merge(profile, m.params())?;
-        let params = m
+        let mut params = m
             .validate(&merged)
             .map_err(|e| ArgsError::Common(e.to_string()))?
             .params;
@@ -166,16 +173,30 @@ impl Task {
             .ok_or_else(|| ArgsError::Unsupported("action", params["action"].to_string()))?;
         let opts = Steering::deserialize(Value::Object(params.clone()))
             .map_err(|e| ArgsError::Invalid(e.to_string()))?;
+        let (supervisor, warning) = Supervisor::choose(profile, &params);
+        if let Some(w) = warning.filter(|_| action.makes_containers()) {
+            m.warn(w);
+        }
+        if !supervisor.engine_restarts() {
+            params.insert("restart_policy".into(), Value::Null);
+        }
         Ok(Task {
             action,
             opts,
             params,
+            profile,
+            supervisor,
         })
     }
 
     /// The name, which required_if guarantees for the actions that use it.
     pub fn name(&self) -> &str {
         self.opts.name.as_deref().unwrap_or_default()
+    }
+
+    /// The engine the task drives.
+    pub fn engine(&self) -> docker_client::Engine {
+        self.opts.connection.container_engine.unwrap_or_default()
     }
 
     /// Seconds a stop may take; 0 or unset means 10, as in the reference.
@@ -274,13 +295,59 @@ mod tests {
 
     #[test]
     fn steering_options_are_options() {
-        let spec = spec(Profile::KollaDocker);
+        let specs = [spec(Profile::KollaDocker), spec(Profile::KollaContainer)];
         let Value::Object(names) = serde_json::to_value(Steering::default()).unwrap() else {
             panic!("an object")
         };
         for name in names.keys() {
-            assert!(spec.get(name).is_some(), "{name} is not in the table");
+            let known = specs.iter().any(|s| s.get(name).is_some());
+            assert!(known, "{name} is not in the table");
         }
+        // The engine is kolla_container's alone; kolla_docker always drives docker.
+        assert!(specs[0].get("container_engine").is_none());
+        assert!(specs[1].get("container_engine").is_some());
+    }
+
+    /// kolla_container's task: common_options may name the engine; oneshot leaves no policy.
+    fn container_task(options: Value) -> Result<Task, Value> {
+        let text = options.to_string();
+        let mut got = None;
+        let spec = spec(Profile::KollaContainer);
+        let out = ansible_module::execute(&spec, text.as_bytes(), |m| {
+            got = Some(Task::parse(Profile::KollaContainer, m)?);
+            Ok(ansible_module::Response::new(false))
+        });
+        got.ok_or(out)
+    }
+
+    #[test]
+    fn kolla_container_takes_the_engine_from_common_options() {
+        let t = container_task(json!({"action": "stop_container", "name": "kc_x",
+            "common_options": {"container_engine": "podman"}}))
+        .unwrap();
+        assert_eq!(t.engine(), docker_client::Engine::Podman);
+        let t = container_task(json!({"action": "stop_container", "name": "kc_x"})).unwrap();
+        assert_eq!(t.engine(), docker_client::Engine::Docker);
+        let e = container_task(json!({"action": "stop_container", "name": "kc_x",
+            "common_options": {"container_engine": "lxc"}}))
+        .unwrap_err();
+        assert!(
+            e["msg"].as_str().unwrap().contains("container_engine"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn oneshot_containers_get_no_restart_policy() {
+        let t = container_task(json!({"action": "start_container", "name": "kc_x",
+            "image": "img", "restart_policy": "oneshot"}))
+        .unwrap();
+        assert_eq!(t.supervisor, Supervisor::Oneshot);
+        assert!(t.params["restart_policy"].is_null());
+        assert_eq!(t.opts.restart_policy.as_deref(), Some("oneshot"));
+        let e =
+            task(json!({"action": "start_container", "restart_policy": "oneshot"})).unwrap_err();
+        assert!(e["msg"].as_str().unwrap().contains("restart_policy"), "{e}");
     }
 
     #[test]

@@ -349,11 +349,14 @@ impl Engine {
         Ok(info.is_some())
     }
 
-    /// Creates a local volume.
-    pub async fn create_volume(&self, name: &str) -> Result<(), KdError> {
+    /// Creates a local volume; `managed` labels it `kolla_managed=true`, as 22.2 does.
+    pub async fn create_volume(&self, name: &str, managed: bool) -> Result<(), KdError> {
+        let labels = managed
+            .then(|| std::iter::once(("kolla_managed".to_string(), "true".to_string())).collect());
         let req = VolumeCreateRequest {
             name: Some(name.to_string()),
             driver: Some("local".into()),
+            labels,
             ..Default::default()
         };
         self.client

@@ -111,6 +111,9 @@ pub enum KdError {
         /// Its standard error.
         stderr: String,
     },
+    /// A systemd unit could not be written, removed or driven.
+    #[error(transparent)]
+    Systemd(#[from] systemd_units::Error),
     /// The async runtime could not start.
     #[error("cannot start the I/O runtime: {0}")]
     Runtime(#[from] std::io::Error),

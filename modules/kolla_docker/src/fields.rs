@@ -16,6 +16,7 @@
 
 use crate::error::ArgsError;
 use crate::parse::{self, Health};
+use crate::podman;
 use ansible_module::Type;
 use bollard::models::{
     ContainerCreateBody, HostConfig, HostConfigCgroupnsModeEnum, RestartPolicy,
@@ -217,6 +218,11 @@ impl Arg {
         self.no_log = true;
         self
     }
+    /// Offered by these profiles only.
+    pub const fn only_in(mut self, p: Profiles) -> Arg {
+        self.profiles = p;
+        self
+    }
     /// Suppliable by `common_options`, with `d` when nobody gives it.
     pub const fn common(mut self, d: Fallback) -> Arg {
         self.common = Some(d);
@@ -412,6 +418,8 @@ pub struct Ctx {
     pub cgroupns_supported: bool,
     /// The daemon's cgroupns mode for containers that do not ask for one.
     pub default_cgroupns: Option<String>,
+    /// The engine is podman, whose Docker-compatible inspect reports some fields its own way.
+    pub podman: bool,
 }
 
 impl Ctx {
@@ -441,6 +449,15 @@ impl Difference {
             before: json!("absent"),
             after: state.clone(),
             recreate: true,
+        }
+    }
+    /// The container's systemd unit would be written anew.
+    pub fn stale_unit() -> Difference {
+        Difference {
+            name: "systemd_unit".into(),
+            before: json!("out_of_date"),
+            after: json!("up_to_date"),
+            recreate: false,
         }
     }
     /// `kolla_set_configs --check` found the configuration stale.
@@ -537,6 +554,70 @@ fn restart_shape(name: &str, retries: i64) -> Value {
     json!({"Name": name, "MaximumRetryCount": retries})
 }
 
+/// Whether the task drives podman (kolla_container's `container_engine`).
+fn on_podman(params: &Map<String, Value>) -> bool {
+    params.get("container_engine").and_then(Value::as_str) == Some("podman")
+}
+
+/// Capabilities as compared: podman's spelling normalised, AUDIT_WRITE
+/// (which podman may or may not report) always present.
+fn capabilities(caps: &[String], c: &Ctx) -> Value {
+    if !c.podman {
+        return json!(caps);
+    }
+    let mut out: Vec<String> = caps.iter().map(|x| podman::capability(x)).collect();
+    if !out.iter().any(|x| x == podman::AUDIT_WRITE) {
+        out.push(podman::AUDIT_WRITE.into());
+    }
+    json!(out)
+}
+
+fn image_named(name: Value, c: &Ctx) -> Value {
+    if c.podman {
+        podman::image_name(&name)
+    } else {
+        name
+    }
+}
+
+fn tmpfs_shape(m: Value, c: &Ctx) -> Value {
+    match (m, c.podman) {
+        (Value::Object(m), true) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let o = podman::tmpfs_options(v.as_str().unwrap_or_default());
+                    (k, json!(o))
+                })
+                .collect(),
+        ),
+        (m, _) => m,
+    }
+}
+
+/// The volumes as compared; under podman binds in normal form, anonymous volumes as paths.
+fn volumes_shape(binds: &[String], mut paths: Vec<String>, c: &Ctx) -> Value {
+    if !c.podman {
+        return volume_set(binds, paths.into_iter());
+    }
+    let mut normal = Vec::new();
+    for b in binds {
+        match podman::bind(b) {
+            Ok(b) => normal.push(b),
+            Err(path) => paths.push(path),
+        }
+    }
+    let paths = paths.iter().map(|p| p.trim_end_matches('/').to_string());
+    volume_set(&normal, paths.collect::<Vec<_>>().into_iter())
+}
+
+fn ulimit_shape(u: Value, c: &Ctx) -> Value {
+    let name = match (u["Name"].as_str(), c.podman) {
+        (Some(n), true) => json!(podman::ulimit_name(n)),
+        _ => u["Name"].clone(),
+    };
+    json!({"Name": name, "Soft": u["Soft"].as_i64().unwrap_or(0), "Hard": u["Hard"].as_i64().unwrap_or(0)})
+}
+
 /// A choice-checked string into one of bollard's enums.
 fn docker_enum<T: serde::de::DeserializeOwned>(
     option: &'static str,
@@ -559,6 +640,13 @@ pub const ROWS: &[Row] = &[
     ),
     Row::option("auth_registry", Arg::str().common(Fallback::Nothing)),
     Row::option("auth_username", Arg::str().common(Fallback::Nothing)),
+    Row::option(
+        "container_engine",
+        Arg::str()
+            .choices(&[any("docker"), any("podman")])
+            .only_in(Profiles::KOLLA_CONTAINER)
+            .common(Fallback::Str("docker")),
+    ),
     Row::custom(
         "command",
         Some(Arg::str()),
@@ -672,7 +760,8 @@ pub const ROWS: &[Row] = &[
                 // Variables the image sets are not the task's business unless it sets them too.
                 let keep = |k: &String, v: &Value| {
                     wanted.contains_key(k)
-                        || image_env.as_ref().is_some_and(|ie| ie.get(k) != Some(v))
+                        || (image_env.as_ref().is_some_and(|ie| ie.get(k) != Some(v))
+                            && !(c.podman && podman::INJECTED_ENV.contains(&k.as_str())))
                 };
                 env_map(&strings(&cur["Config"]["Env"]))
                     .into_iter()
@@ -721,29 +810,63 @@ pub const ROWS: &[Row] = &[
                 None => Expect::Ignore,
                 Some(i) => Expect::Strict(json!({
                     "Id": c.image.as_ref().map(|x| x["Id"].clone()).unwrap_or(Value::Null),
-                    "Name": parse::image_name(i),
+                    "Name": image_named(json!(parse::image_name(i)), c),
                 })),
             },
-            current: |cur, _, _| {
-                json!({
-                    "Id": cur["Image"],
-                    "Name": parse::image_name(cur["Config"]["Image"].as_str().unwrap_or_default()),
-                })
+            current: |cur, _, c| {
+                let name = parse::image_name(cur["Config"]["Image"].as_str().unwrap_or_default());
+                json!({"Id": cur["Image"], "Name": image_named(json!(name), c)})
             },
         },
     ),
-    Row::field(
+    Row::custom(
         "ipc_mode",
-        Arg::str().choices(MODES),
-        Ops::HostMode {
-            slot: |h| &mut h.ipc_mode,
-            unset: &["private", "shareable", ""],
+        Some(Arg::str().choices(MODES)),
+        Kind::Value,
+        true,
+        Custom {
+            create: |v, _, b| {
+                if let Some(m) = v.as_str().filter(|m| !m.is_empty()) {
+                    b.host_config.get_or_insert_with(Default::default).ipc_mode =
+                        Some(m.to_string());
+                }
+                Ok(())
+            },
+            wanted: |w, c| match w.host().ipc_mode {
+                // podman 4.3's Docker-compatible inspect reports "shareable" whatever was set.
+                _ if c.podman => Expect::Ignore,
+                Some(m) => Expect::Strict(json!(m)),
+                None => Expect::AnyOf(vec![json!("private"), json!("shareable"), json!("")]),
+            },
+            current: |cur, _, _| string_or_empty(&cur["HostConfig"]["IpcMode"]),
         },
     ),
-    Row::field(
+    Row::custom(
         "cap_add",
-        Arg::strs().default(Fallback::EmptyList),
-        Ops::HostList(|h| &mut h.cap_add),
+        Some(Arg::strs().default(Fallback::EmptyList)),
+        Kind::Set,
+        true,
+        Custom {
+            create: |v, params, b| {
+                let mut caps = strings(v);
+                // 22.2's podman worker: unprivileged containers need AUDIT_WRITE.
+                let privileged = params.get("privileged") == Some(&json!(true));
+                if on_podman(params)
+                    && !privileged
+                    && !caps
+                        .iter()
+                        .any(|c| podman::capability(c) == podman::AUDIT_WRITE)
+                {
+                    caps.push(podman::AUDIT_WRITE.into());
+                }
+                if !caps.is_empty() {
+                    b.host_config.get_or_insert_with(Default::default).cap_add = Some(caps);
+                }
+                Ok(())
+            },
+            wanted: |w, c| Expect::Strict(capabilities(&w.host().cap_add.unwrap_or_default(), c)),
+            current: |cur, _, c| capabilities(&strings(&cur["HostConfig"]["CapAdd"]), c),
+        },
     ),
     Row::custom(
         "security_opt",
@@ -785,7 +908,8 @@ pub const ROWS: &[Row] = &[
         ]),
         Ops::HostMode {
             slot: |h| &mut h.pid_mode,
-            unset: &[""],
+            // podman reports its default as private.
+            unset: &["", "private"],
         },
     ),
     Row::custom(
@@ -830,6 +954,7 @@ pub const ROWS: &[Row] = &[
                 .choices(&[
                     any("no"),
                     any("on-failure"),
+                    only("oneshot", Profiles::KOLLA_CONTAINER),
                     any("always"),
                     any("unless-stopped"),
                 ])
@@ -839,7 +964,8 @@ pub const ROWS: &[Row] = &[
         true,
         Custom {
             create: |v, params, b| {
-                if let Some(p) = v.as_str() {
+                // oneshot (kolla_container) runs once: nothing restarts it.
+                if let Some(p) = v.as_str().filter(|p| *p != "oneshot") {
                     let name: RestartPolicyNameEnum = docker_enum("restart_policy", p)?;
                     let retries = match p {
                         "on-failure" => params.get("restart_retries").and_then(Value::as_i64),
@@ -907,15 +1033,15 @@ pub const ROWS: &[Row] = &[
                 }
                 Ok(())
             },
-            wanted: |w, _| {
+            wanted: |w, c| {
                 let sorted: BTreeMap<String, String> =
                     w.host().tmpfs.unwrap_or_default().into_iter().collect();
-                Expect::Strict(json!(sorted))
+                Expect::Strict(tmpfs_shape(json!(sorted), c))
             },
-            current: |cur, _, _| match &cur["HostConfig"]["Tmpfs"] {
+            current: |cur, _, c| match &cur["HostConfig"]["Tmpfs"] {
                 Value::Object(m) => {
                     let sorted: BTreeMap<&String, &Value> = m.iter().collect();
-                    json!(sorted)
+                    tmpfs_shape(json!(sorted), c)
                 }
                 _ => json!({}),
             },
@@ -944,17 +1070,18 @@ pub const ROWS: &[Row] = &[
                     .map(|m| m.keys().cloned().collect::<Vec<_>>())
                     .unwrap_or_default();
                 let paths = w.body.volumes.clone().unwrap_or_default();
-                Expect::Strict(volume_set(
+                Expect::Strict(volumes_shape(
                     &w.host().binds.unwrap_or_default(),
-                    paths.into_iter().chain(image_paths),
+                    paths.into_iter().chain(image_paths).collect(),
+                    c,
                 ))
             },
-            current: |cur, _, _| {
+            current: |cur, _, c| {
                 let paths = cur["Config"]["Volumes"]
                     .as_object()
                     .map(|m| m.keys().cloned().collect::<Vec<_>>())
                     .unwrap_or_default();
-                volume_set(&strings(&cur["HostConfig"]["Binds"]), paths.into_iter())
+                volumes_shape(&strings(&cur["HostConfig"]["Binds"]), paths, c)
             },
         },
     ),
@@ -976,7 +1103,7 @@ pub const ROWS: &[Row] = &[
                     b.host_config.get_or_insert_with(Default::default),
                 )
             },
-            wanted: |w, _| {
+            wanted: |w, c| {
                 let hc = to_json(w.host());
                 let mut all = Map::new();
                 for d in parse::DIMENSIONS {
@@ -986,13 +1113,18 @@ pub const ROWS: &[Row] = &[
                     };
                     all.insert(d.option.into(), v);
                 }
-                all.insert(
-                    "ulimits".into(),
-                    json!(w.host().ulimits.unwrap_or_default()),
-                );
+                let mut ulimits: Vec<Value> = w
+                    .host()
+                    .ulimits
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|u| ulimit_shape(to_json(u), c))
+                    .collect();
+                ulimits.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
+                all.insert("ulimits".into(), json!(ulimits));
                 Expect::Strict(Value::Object(all))
             },
-            current: |cur, w, _| {
+            current: |cur, w, c| {
                 let hc = &cur["HostConfig"];
                 let mut all = Map::new();
                 for d in parse::DIMENSIONS {
@@ -1010,12 +1142,24 @@ pub const ROWS: &[Row] = &[
                 {
                     all.insert("memswap_limit".into(), json!(0));
                 }
+                let asked: Vec<String> = w
+                    .host()
+                    .ulimits
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|u| u.name.as_deref().map(podman::ulimit_name))
+                    .collect();
                 let mut ulimits: Vec<Value> = hc["Ulimits"]
                     .as_array()
                     .cloned()
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|u| json!({"Name": u["Name"], "Soft": u["Soft"].as_i64().unwrap_or(0), "Hard": u["Hard"].as_i64().unwrap_or(0)}))
+                    .map(|u| ulimit_shape(u, c))
+                    // podman's own defaults, unless the task asks for that limit.
+                    .filter(|u| {
+                        let n = u["Name"].as_str().unwrap_or_default();
+                        !(c.podman && podman::default_ulimit(n) && !asked.iter().any(|a| a == n))
+                    })
                     .collect();
                 ulimits.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
                 all.insert("ulimits".into(), json!(ulimits));
@@ -1221,6 +1365,7 @@ mod tests {
             base: Some(image()),
             cgroupns_supported: true,
             default_cgroupns: Some("host".into()),
+            podman: false,
         }
     }
 

@@ -1,5 +1,5 @@
-//! The documentation beside the binary (plugins/modules/kolla_docker.yml)
-//! must describe exactly the options the table derives: same names, types,
+//! The documentation beside each binary (plugins/modules/kolla_docker.yml for
+//! the 15.6 profile, kolla_container.yml for the 22.2 one) must describe exactly the options the table derives: same names, types,
 //! element types, defaults, choices, aliases, required and no_log flags. The
 //! descriptions stay hand-written prose; everything checkable is checked here.
 //! Ansible's documentation schema has no `no_log` key (validate-modules
@@ -26,11 +26,12 @@ fn to_json(y: &Yaml) -> Value {
     }
 }
 
-/// The options block of the sidecar documentation.
-fn documented() -> Map<String, Value> {
-    let path = concat!(
+/// The options block of a profile's sidecar documentation.
+fn documented(profile: Profile) -> Map<String, Value> {
+    let path = format!(
+        "{}/../../plugins/modules/{}.yml",
         env!("CARGO_MANIFEST_DIR"),
-        "/../../plugins/modules/kolla_docker.yml"
+        profile.module()
     );
     let text = std::fs::read_to_string(path).expect("the sidecar documentation is readable");
     let docs = YamlLoader::load_from_str(&text).expect("the sidecar documentation is YAML");
@@ -68,12 +69,21 @@ fn expected(p: &ansible_module::Param) -> Value {
 }
 
 #[test]
-fn the_documentation_matches_the_table() {
-    let spec = args::spec(Profile::KollaDocker);
-    let docs = documented();
+fn the_kolla_docker_documentation_matches_the_table() {
+    matches_the_table(Profile::KollaDocker);
+}
+
+#[test]
+fn the_kolla_container_documentation_matches_the_table() {
+    matches_the_table(Profile::KollaContainer);
+}
+
+fn matches_the_table(profile: Profile) {
+    let spec = args::spec(profile);
+    let docs = documented(profile);
     let mut names: Vec<&str> = fields::ROWS
         .iter()
-        .filter(|r| r.arg.is_some_and(|a| a.profiles.has(Profile::KollaDocker)))
+        .filter(|r| r.arg.is_some_and(|a| a.profiles.has(profile)))
         .map(|r| r.name)
         .collect();
     names.sort_unstable();

@@ -61,7 +61,10 @@ def run_args(name: str, hostname: str, network: str, ip: str | None,
             # systemd and the inner engines manage cgroups below the node's own
             # cgroup, which they find through the host's tree.
             "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-            "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
+            "--tmpfs", "/run", "--tmpfs", "/run/lock",
+            # exec: Ansible runs binary modules from its remote temp under /tmp, as
+            # on a real host (docker mounts a --tmpfs noexec unless told).
+            "--tmpfs", "/tmp:exec",
             # Image stores on anonymous volumes: overlayfs cannot stack on the
             # node's own overlay root. `docker rm -v` deletes them with the node.
             "-v", "/var/lib/docker", "-v", "/var/lib/containers",

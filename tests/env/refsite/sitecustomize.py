@@ -6,7 +6,9 @@ client, unlike `docker.from_env()`, ignores DOCKER_HOST: it always talks to
 /var/run/docker.sock, the machine's engine. The parity tests put this
 directory on PYTHONPATH for reference runs only (tests/conftest.py), so the
 reference gets the test engine as an explicit base_url and is otherwise run
-unchanged.
+unchanged. kolla-ansible 22.2.0's kolla_toolbox names the machine's socket
+explicitly (`unix://var/run/docker.sock` style base_urls), which is redirected
+the same way.
 """
 import os
 
@@ -21,6 +23,8 @@ if _HOST:
         _init = _client.APIClient.__init__
 
         def _init_with_test_engine(self, base_url=None, *args, **kwargs):
-            _init(self, base_url or _HOST, *args, **kwargs)
+            if base_url is None or "/var/run/docker.sock" in str(base_url):
+                base_url = _HOST
+            _init(self, base_url, *args, **kwargs)
 
         _client.APIClient.__init__ = _init_with_test_engine

@@ -1,79 +1,93 @@
-//! `--check`: would a fresh start install anything different from what the container has?
+//! `--check`: would a start now leave the container different from what it
+//! has? It changes nothing. As in Kolla it looks at the command, at the
+//! defaults state and at config_files (not at `permissions` or `directories`,
+//! which services may change while they run).
 
-use crate::config::{Config, ConfigFile};
+use crate::config::Config;
+use crate::copy::How;
 use crate::error::{io, Error};
-use crate::install::wanted;
-use crate::paths;
-use hostfs::Attrs;
+use crate::install::Install;
+use crate::Layout;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The installed paths that differ from config.json's sources (empty: nothing changed).
-pub fn stale(config: &Config, run_command: &Path) -> Result<Vec<String>, Error> {
+/// What differs, one line per path (empty: nothing changed).
+pub fn stale(config: &Config, layout: &Layout) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
-    for file in &config.config_files {
-        stale_entry(file, &mut out)?;
-    }
     // A changed command only takes effect through a restart, like a changed file.
-    let running = fs::read_to_string(run_command).unwrap_or_default();
-    if running != config.command {
-        out.push(format!("{} (command)", run_command.display()));
+    match fs::read_to_string(&layout.run_command) {
+        Ok(running) if running == config.command => {}
+        Ok(running) => out.push(format!(
+            "{} (running command differs: {:?} != {:?})",
+            layout.run_command.display(),
+            config.command,
+            running
+        )),
+        Err(_) => out.push(format!("{} (missing)", layout.run_command.display())),
+    }
+    for dst in layout.defaults.unlisted(config)? {
+        out.push(format!(
+            "{dst} (kept in the defaults state, no longer in config.json: a start restores it)"
+        ));
+    }
+    for file in &config.config_files {
+        match Install::prepare(file) {
+            Ok(None) => {}
+            Ok(Some(install)) => {
+                for (source, dest) in install.dests() {
+                    compare(source, &dest, &install.how, file.merge, &mut out)?;
+                }
+            }
+            Err(Error::MissingSource(s)) => out.push(format!("{s} (required source missing)")),
+            Err(e) => return Err(e),
+        }
     }
     Ok(out)
-}
-
-fn stale_entry(file: &ConfigFile, out: &mut Vec<String>) -> Result<(), Error> {
-    let sources = paths::expand(&file.source)?;
-    if sources.is_empty() {
-        if !file.optional {
-            out.push(format!("{} (required source missing)", file.source));
-        }
-        return Ok(());
-    }
-    let attrs = paths::attrs(file.owner.as_deref(), file.perm.as_deref())?;
-    for source in sources {
-        let dest = paths::destination(&file.dest, &source);
-        compare(&source, &dest, &attrs, file, out)?;
-    }
-    Ok(())
 }
 
 fn compare(
     source: &Path,
     dest: &Path,
-    attrs: &Attrs,
-    file: &ConfigFile,
+    how: &How,
+    merge: bool,
     out: &mut Vec<String>,
 ) -> Result<(), Error> {
-    let want = wanted(source, attrs, file.preserve_properties)?;
     let flag = |out: &mut Vec<String>| out.push(dest.display().to_string());
-    if !hostfs::attrs_match(dest, &want) {
+    let lmd = source
+        .symlink_metadata()
+        .map_err(io("cannot stat", source))?;
+    let dest_link = fs::read_link(dest).ok();
+    if how.links && lmd.file_type().is_symlink() {
+        let target = fs::read_link(source).map_err(io("cannot read link", source))?;
+        if dest_link.as_ref() != Some(&target) {
+            flag(out);
+        }
+        return Ok(());
+    }
+    let md = fs::metadata(source).map_err(io("cannot stat", source))?;
+    if !hostfs::attrs_match(dest, &how.attrs(&md)) {
         flag(out);
         return Ok(());
     }
-    if source.is_dir() {
+    if md.is_dir() {
         if !dest.is_dir() {
             flag(out);
             return Ok(());
         }
-        let names = |dir: &Path| -> Result<Vec<PathBuf>, Error> {
-            let mut v: Vec<PathBuf> = fs::read_dir(dir)
-                .map_err(io("cannot list", dir))?
-                .flatten()
-                .map(|e| PathBuf::from(e.file_name()))
-                .collect();
-            v.sort();
-            Ok(v)
-        };
         let theirs = names(source)?;
         // Without merge, a start replaces the directory: extra files would disappear.
-        if !file.merge && names(dest)? != theirs {
+        if !merge && names(dest)? != theirs {
             flag(out);
             return Ok(());
         }
         for name in theirs {
-            compare(&source.join(&name), &dest.join(&name), attrs, file, out)?;
+            compare(&source.join(&name), &dest.join(&name), how, merge, out)?;
         }
+        return Ok(());
+    }
+    // A start replaces a link with a regular file.
+    if dest_link.is_some() {
+        flag(out);
         return Ok(());
     }
     let same = match (fs::read(source), fs::read(dest)) {
@@ -85,4 +99,14 @@ fn compare(
         flag(out);
     }
     Ok(())
+}
+
+fn names(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(io("cannot list", dir))?
+        .flatten()
+        .map(|e| PathBuf::from(e.file_name()))
+        .collect();
+    v.sort();
+    Ok(v)
 }

@@ -1,6 +1,8 @@
-//! The config.json that Kolla roles render for every container.
+//! The config.json that Kolla roles render for every container, read strictly:
+//! a misspelt key is an error here, where Kolla's set_configs would skip it.
 
 use crate::error::Error;
+use crate::{attrs, glob};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -16,20 +18,24 @@ pub struct Config {
     /// Ownership and modes to enforce on paths the service writes to.
     #[serde(default)]
     pub permissions: Vec<Permission>,
+    /// Directories to create (then treated as `permissions` entries); Kolla 2026.1.
+    #[serde(default)]
+    pub directories: Vec<Permission>,
 }
 
 /// One entry of `config_files`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
-    /// A path or a glob in its last component.
+    /// A path, possibly with wildcards.
     pub source: String,
     /// Destination; ending in `/` means "into this directory".
     pub dest: String,
-    /// `user` or `user:group`; unset leaves root.
+    /// `user`, `user:` or `user:group`; unset means root (Kolla requires it
+    /// unless `preserve_properties`).
     #[serde(default)]
     pub owner: Option<String>,
-    /// Octal mode such as "0600".
+    /// Octal mode such as "0600"; unset keeps the source's mode.
     #[serde(default)]
     pub perm: Option<String>,
     /// A missing source is skipped instead of being an error.
@@ -38,45 +44,84 @@ pub struct ConfigFile {
     /// Copy into an existing destination directory instead of replacing it.
     #[serde(default)]
     pub merge: bool,
-    /// Keep the source's own mode and owner.
+    /// Keep the source's own mode, owner and times.
     #[serde(default)]
     pub preserve_properties: bool,
 }
 
-/// One entry of `permissions`.
+/// One entry of `permissions` or `directories`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Permission {
-    /// A path or a glob in its last component.
+    /// A path, possibly with wildcards (not in `directories`).
     pub path: String,
-    /// `user` or `user:group`.
+    /// `user`, `user:` or `user:group`.
     pub owner: String,
-    /// Octal mode such as "0750".
+    /// Octal mode such as "0750" (required in `directories`).
     #[serde(default)]
     pub perm: Option<String>,
     /// Apply to everything below `path` too.
     #[serde(default)]
     pub recurse: bool,
-    /// Paths below `path` that recursion leaves alone.
+    /// Regular expressions (Python `re.search`) of paths below `path` that recursion leaves alone.
     #[serde(default)]
     pub exclude: Vec<String>,
 }
 
-/// Reads and parses config.json.
+/// Reads, parses and validates config.json.
 pub fn load(path: &Path) -> Result<Config, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|source| Error::Parse {
-        path: path.to_path_buf(),
-        source,
+    parse(&text).map_err(|e| match e {
+        Error::Syntax(source) => Error::Parse {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => other,
     })
 }
 
-/// Parses an octal permission string ("0640", "640", "0o640").
-pub fn parse_mode(text: &str) -> Result<u32, Error> {
-    hostfs::parse_mode_text(text).ok_or_else(|| Error::BadMode(text.to_string()))
+/// Parses and validates config.json's text; nothing here touches the filesystem.
+pub fn parse(text: &str) -> Result<Config, Error> {
+    let config: Config = serde_json::from_str(text).map_err(Error::Syntax)?;
+    config.validate()?;
+    Ok(config)
+}
+
+impl Config {
+    /// The checks that need no filesystem: modes, patterns, `directories` keys.
+    fn validate(&self) -> Result<(), Error> {
+        for file in &self.config_files {
+            file.perm.as_deref().map(attrs::mode).transpose()?;
+        }
+        for dir in &self.directories {
+            let Some(perm) = &dir.perm else {
+                return Err(Error::Invalid(format!(
+                    "directories entry {} has no \"perm\" (path, owner and perm are required)",
+                    dir.path
+                )));
+            };
+            if glob::has_magic(&dir.path) {
+                return Err(Error::Invalid(format!(
+                    "directories entry {} has a wildcard: it names one directory to create",
+                    dir.path
+                )));
+            }
+            attrs::mode(perm)?;
+        }
+        for perm in self.permissions.iter().chain(&self.directories) {
+            perm.perm.as_deref().map(attrs::mode).transpose()?;
+            for pattern in &perm.exclude {
+                regex_lite::Regex::new(pattern).map_err(|e| Error::Exclude {
+                    pattern: pattern.clone(),
+                    reason: e.to_string(),
+                })?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -84,26 +129,60 @@ mod tests {
     use super::*;
 
     #[test]
-    fn modes() {
-        assert_eq!(parse_mode("0600").unwrap(), 0o600);
-        assert_eq!(parse_mode("755").unwrap(), 0o755);
-        assert!(parse_mode("0999").is_err());
-        assert!(parse_mode("17777").is_err());
-    }
-
-    #[test]
     fn minimal_and_full_entries() {
-        let c: Config = serde_json::from_str(
+        let c = parse(
             r#"{"command": "memcached -v",
                 "config_files": [{"source": "/a/*.conf", "dest": "/etc/x/", "owner": "root:root",
-                                  "perm": "0600", "optional": true, "merge": true}],
-                "permissions": [{"path": "/var/log/kolla", "owner": "root", "recurse": true}]}"#,
+                                  "perm": "0600", "optional": true, "merge": true,
+                                  "preserve_properties": false}],
+                "permissions": [{"path": "/var/log/kolla", "owner": "root", "recurse": true,
+                                 "exclude": ["\\.sock$"]}],
+                "directories": [{"path": "/var/lib/x/tmp", "owner": "root", "perm": "0700"}]}"#,
         )
         .unwrap();
         assert_eq!(c.command, "memcached -v");
         assert!(c.config_files[0].optional && c.config_files[0].merge);
         assert!(c.permissions[0].recurse);
-        let bad = serde_json::from_str::<Config>(r#"{"command": "x", "config_file": []}"#);
-        assert!(bad.is_err(), "a misspelt key must not be ignored silently");
+        assert_eq!(c.directories[0].perm.as_deref(), Some("0700"));
+    }
+
+    #[test]
+    fn rejections() {
+        for (text, says) in [
+            (r#"{"command": "x", "config_file": []}"#, "unknown field"),
+            (r#"{"config_files": []}"#, "missing field `command`"),
+            (
+                r#"{"command": "x", "config_files": [{"source": "/a"}]}"#,
+                "missing field `dest`",
+            ),
+            (
+                r#"{"command": "x", "config_files": [{"source": "/a", "dest": "/b", "perm": "0999"}]}"#,
+                "invalid permission",
+            ),
+            (
+                r#"{"command": "x", "permissions": [{"path": "/a"}]}"#,
+                "missing field `owner`",
+            ),
+            (
+                r#"{"command": "x", "permissions": [{"path": "/a", "owner": "r", "exclude": ["("]}]}"#,
+                "exclude pattern",
+            ),
+            (
+                r#"{"command": "x", "directories": [{"path": "/a", "owner": "root"}]}"#,
+                "no \"perm\"",
+            ),
+            (
+                r#"{"command": "x", "directories": [{"path": "/a/*", "owner": "root", "perm": "0755"}]}"#,
+                "wildcard",
+            ),
+            (
+                r#"{"command": "x", "config_files": [{"source": "/a", "dest": "/b", "optional": "yes"}]}"#,
+                "expected a boolean",
+            ),
+            ("{\"command\": \"x\"", "EOF"),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(says), "{text}: {err}");
+        }
     }
 }

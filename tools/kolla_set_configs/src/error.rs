@@ -1,4 +1,4 @@
-//! Everything that stops the configuration step, each mapped to an exit code.
+//! Everything that stops the configuration step, and the exit code each gives.
 
 use std::path::PathBuf;
 
@@ -23,6 +23,20 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// config.json's text is not the expected JSON (before its path is known).
+    #[error("not a valid config.json: {0}")]
+    Syntax(#[source] serde_json::Error),
+    /// config.json is well-formed JSON with an entry Kolla would refuse.
+    #[error("invalid config.json: {0}")]
+    Invalid(String),
+    /// An `exclude` entry is not a regular expression.
+    #[error("invalid exclude pattern {pattern:?}: {reason}")]
+    Exclude {
+        /// The pattern.
+        pattern: String,
+        /// What the regex parser said.
+        reason: String,
+    },
     /// KOLLA_CONFIG_STRATEGY is unset or unknown.
     #[error("KOLLA_CONFIG_STRATEGY must be COPY_ALWAYS or COPY_ONCE, not {0:?}")]
     Strategy(String),
@@ -41,6 +55,14 @@ pub enum Error {
         #[source]
         source: hostfs::AtomicError,
     },
+    /// The saved state of the image's own files is unreadable.
+    #[error("defaults state {path} is not readable JSON: {reason} (remove it to record the image's files anew)")]
+    State {
+        /// The state file.
+        path: PathBuf,
+        /// The reason.
+        reason: String,
+    },
     /// A filesystem operation failed.
     #[error("{what} {path}: {source}")]
     Io {
@@ -52,9 +74,27 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// Setting a copied file's attributes failed.
+    /// Writing a copied file or setting its attributes failed.
     #[error(transparent)]
     Attrs(#[from] hostfs::AtomicError),
+}
+
+impl Error {
+    /// Whether config.json itself asks for something this container cannot
+    /// have: for `--check` that means "changed" (exit 1), as in Kolla, so the
+    /// container is recreated and its start shows the error.
+    pub fn is_config(&self) -> bool {
+        matches!(
+            self,
+            Error::Parse { .. }
+                | Error::Syntax(_)
+                | Error::Invalid(_)
+                | Error::Exclude { .. }
+                | Error::MissingSource(_)
+                | Error::BadMode(_)
+                | Error::Owner { .. }
+        )
+    }
 }
 
 /// Wraps an io::Error with the step and path it happened on.

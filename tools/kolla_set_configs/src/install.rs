@@ -1,120 +1,86 @@
-//! Installing config_files entries and permissions: what happens at container start.
+//! Installing config_files entries at container start. Every entry is
+//! resolved (sources, owner, mode) before the first file changes, so a bad
+//! config.json leaves the container's files as they were.
 
-use crate::config::{ConfigFile, Permission};
+use crate::config::ConfigFile;
+use crate::copy::{copy, How, Props};
 use crate::error::{io, Error};
-use crate::paths;
-use hostfs::Attrs;
+use crate::{attrs, glob, paths};
 use std::fs;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::PathBuf;
 
-/// Installs one config_files entry; returns how many sources it copied.
-pub fn install(file: &ConfigFile) -> Result<usize, Error> {
-    let sources = paths::expand(&file.source)?;
-    if sources.is_empty() {
-        if file.optional {
+/// A config_files entry with its sources found and its owner and mode resolved.
+#[derive(Debug)]
+pub struct Install<'a> {
+    /// The entry.
+    pub entry: &'a ConfigFile,
+    /// The matched sources, sorted.
+    pub sources: Vec<PathBuf>,
+    /// How each source is copied.
+    pub how: How,
+}
+
+impl<'a> Install<'a> {
+    /// Resolves an entry; `None` for an optional entry whose source is absent.
+    pub fn prepare(entry: &'a ConfigFile) -> Result<Option<Self>, Error> {
+        let how = how(entry)?;
+        let sources = glob::expand(&entry.source);
+        if sources.is_empty() {
+            if entry.optional {
+                return Ok(None);
+            }
+            return Err(Error::MissingSource(entry.source.clone()));
+        }
+        Ok(Some(Install {
+            entry,
+            sources,
+            how,
+        }))
+    }
+
+    /// Copies every source into place.
+    pub fn run(&self) -> Result<(), Error> {
+        for source in &self.sources {
+            let dest = paths::destination(&self.entry.dest, source);
+            if !self.entry.merge {
+                paths::remove(&dest)?;
+            }
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent).map_err(io("cannot create directory", parent))?;
+            }
+            copy(source, &dest, &self.how)?;
             eprintln!(
-                "kolla_set_configs: optional {} absent, skipped",
-                file.source
+                "kolla_set_configs: installed {} -> {}",
+                source.display(),
+                dest.display()
             );
-            return Ok(0);
         }
-        return Err(Error::MissingSource(file.source.clone()));
+        Ok(())
     }
-    let attrs = paths::attrs(file.owner.as_deref(), file.perm.as_deref())?;
-    for source in &sources {
-        let dest = paths::destination(&file.dest, source);
-        if !file.merge {
-            remove(&dest)?;
-        }
-        if let Some(parent) = dest.parent() {
-            fs::create_dir_all(parent).map_err(io("cannot create directory", parent))?;
-        }
-        copy_tree(source, &dest, &attrs, file.preserve_properties)?;
-        eprintln!(
-            "kolla_set_configs: installed {} -> {}",
-            source.display(),
-            dest.display()
-        );
-    }
-    Ok(sources.len())
-}
 
-/// Removes a file, link or directory tree if present.
-fn remove(path: &Path) -> Result<(), Error> {
-    match path.symlink_metadata() {
-        Err(_) => Ok(()),
-        Ok(md) if md.is_dir() => fs::remove_dir_all(path).map_err(io("cannot remove", path)),
-        Ok(_) => fs::remove_file(path).map_err(io("cannot remove", path)),
+    /// The destinations of every source.
+    pub fn dests(&self) -> impl Iterator<Item = (&PathBuf, PathBuf)> {
+        self.sources
+            .iter()
+            .map(|s| (s, paths::destination(&self.entry.dest, s)))
     }
 }
 
-/// The attributes a copy gets: the entry's, or the source's own with `preserve_properties`.
-pub fn wanted(source: &Path, attrs: &Attrs, preserve: bool) -> Result<Attrs, Error> {
-    if !preserve {
-        return Ok(*attrs);
-    }
-    let md = fs::metadata(source).map_err(io("cannot stat", source))?;
-    Ok(Attrs {
-        mode: Some(md.mode() & 0o7777),
-        uid: Some(md.uid()),
-        gid: Some(md.gid()),
+/// An entry's copy rules: Kolla recreates links only when merging with preserved properties.
+pub fn how(entry: &ConfigFile) -> Result<How, Error> {
+    let props = if entry.preserve_properties {
+        Props::Preserve
+    } else {
+        let (uid, gid) = entry
+            .owner
+            .as_deref()
+            .map(attrs::owner)
+            .unwrap_or(Ok((0, 0)))?;
+        let mode = entry.perm.as_deref().map(attrs::mode).transpose()?;
+        Props::Set { uid, gid, mode }
+    };
+    Ok(How {
+        props,
+        links: entry.merge && entry.preserve_properties,
     })
-}
-
-fn copy_tree(source: &Path, dest: &Path, attrs: &Attrs, preserve: bool) -> Result<(), Error> {
-    let want = wanted(source, attrs, preserve)?;
-    if source.is_dir() {
-        if dest.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
-            remove(dest)?;
-        }
-        fs::create_dir_all(dest).map_err(io("cannot create directory", dest))?;
-        hostfs::set_attrs(dest, &want)?;
-        let mut children: Vec<_> = fs::read_dir(source)
-            .map_err(io("cannot list", source))?
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
-        children.sort();
-        for name in children {
-            copy_tree(&source.join(&name), &dest.join(&name), attrs, preserve)?;
-        }
-        return Ok(());
-    }
-    if dest.is_dir() {
-        remove(dest)?;
-    }
-    let data = fs::read(source).map_err(io("cannot read", source))?;
-    hostfs::write(dest, &data, &want)?;
-    Ok(())
-}
-
-/// Applies one permissions entry; paths that do not exist are left for the service to create.
-pub fn permissions(perm: &Permission) -> Result<(), Error> {
-    let attrs = paths::attrs(Some(&perm.owner), perm.perm.as_deref())?;
-    for path in paths::expand(&perm.path)? {
-        apply(&path, &attrs, perm)?;
-    }
-    Ok(())
-}
-
-fn apply(path: &Path, attrs: &Attrs, perm: &Permission) -> Result<(), Error> {
-    if perm.exclude.iter().any(|x| Path::new(x) == path) {
-        return Ok(());
-    }
-    let md = path.symlink_metadata().map_err(io("cannot stat", path))?;
-    if md.file_type().is_symlink() {
-        // Following links could hand the service files outside its own tree.
-        return Ok(());
-    }
-    hostfs::set_attrs(path, attrs)?;
-    if perm.recurse && md.is_dir() {
-        for entry in fs::read_dir(path)
-            .map_err(io("cannot list", path))?
-            .flatten()
-        {
-            apply(&entry.path(), attrs, perm)?;
-        }
-    }
-    Ok(())
 }

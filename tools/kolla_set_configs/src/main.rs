@@ -1,28 +1,22 @@
 //! `kolla_set_configs`: the first step of every Kolla container.
 //!
 //! Without arguments it installs the files that config.json lists from the
-//! read-only config mount into place, with their owners and modes, applies the
-//! `permissions` entries and leaves the command line in /run_command for the
-//! start wrapper. KOLLA_CONFIG_STRATEGY=COPY_ALWAYS does this on every start;
-//! COPY_ONCE only on the container's first start (marked by /configured), so a
-//! config change needs a new container.
+//! read-only config mount into place, with their owners and modes, creates
+//! `directories`, applies `permissions` and leaves the command line in
+//! /run_command for the start wrapper. It keeps the image's own copy of each
+//! file it replaces in /etc/kolla/defaults, so that an entry later removed
+//! from config.json gets the image's file back. KOLLA_CONFIG_STRATEGY=COPY_ALWAYS
+//! does this on every start; COPY_ONCE only on the container's first start
+//! (marked by /configured), so a config change needs a new container.
 //!
 //! With `--check` it changes nothing and answers through its exit code, which
-//! kolla_docker reads: 0 unchanged, 1 changed, 2 error.
+//! kolla_docker reads: 0 unchanged, 1 changed (config.json asking for
+//! something the container lacks counts as changed, as in Kolla), 2 error.
 
-mod check;
-mod config;
-mod error;
-mod install;
-mod paths;
-
-use error::Error;
-use std::path::{Path, PathBuf};
+use kolla_set_configs::{config, Layout, Started, Strategy, CONFIG_JSON};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-const DEFAULT_CONFIG: &str = "/var/lib/kolla/config_files/config.json";
-const RUN_COMMAND: &str = "/run_command";
-const CONFIGURED: &str = "/configured";
 const USAGE: &str = "usage: kolla_set_configs [--check]\n\
     Installs the files listed in $KOLLA_CONFIG_FILE (default /var/lib/kolla/config_files/config.json)\n\
     following $KOLLA_CONFIG_STRATEGY (COPY_ALWAYS or COPY_ONCE).\n\
@@ -30,70 +24,66 @@ const USAGE: &str = "usage: kolla_set_configs [--check]\n\
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Kolla 2026.1 reads only the fixed path; the override serves images and tests that mount elsewhere.
     let config_path = std::env::var_os("KOLLA_CONFIG_FILE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
-    let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        [] => configure(&config_path).map(|()| ExitCode::SUCCESS),
-        ["--check"] => check(&config_path),
+        .unwrap_or_else(|| PathBuf::from(CONFIG_JSON));
+    let layout = Layout::default();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => start(&config_path, &layout),
+        ["--check"] => check(&config_path, &layout),
         ["--help"] | ["-h"] => {
             println!("{USAGE}");
-            return ExitCode::SUCCESS;
+            ExitCode::SUCCESS
         }
         _ => {
             eprintln!("{USAGE}");
-            return ExitCode::from(2);
+            ExitCode::from(2)
         }
-    };
-    outcome.unwrap_or_else(|e| {
-        eprintln!("kolla_set_configs: ERROR: {e}");
-        ExitCode::from(2)
-    })
+    }
 }
 
-fn configure(config_path: &Path) -> Result<(), Error> {
+fn start(config_path: &std::path::Path, layout: &Layout) -> ExitCode {
     let strategy = std::env::var("KOLLA_CONFIG_STRATEGY").unwrap_or_default();
-    match strategy.as_str() {
-        "COPY_ALWAYS" => {}
-        "COPY_ONCE" if Path::new(CONFIGURED).exists() => {
+    let outcome = config::load(config_path).and_then(|config| {
+        let strategy = Strategy::parse(&strategy)?;
+        kolla_set_configs::configure(&config, strategy, layout)
+    });
+    match outcome {
+        Ok(Started::Configured) => ExitCode::SUCCESS,
+        Ok(Started::AlreadyConfigured) => {
             eprintln!(
-                "kolla_set_configs: COPY_ONCE and already configured, files left as they are"
+                "kolla_set_configs: COPY_ONCE and already configured: \
+                 the config strategy prevents copying new configs"
             );
-            return Ok(());
+            ExitCode::SUCCESS
         }
-        "COPY_ONCE" => {}
-        other => return Err(Error::Strategy(other.to_string())),
+        Err(e) => {
+            eprintln!("kolla_set_configs: ERROR: {e}");
+            ExitCode::from(2)
+        }
     }
-    let config = config::load(config_path)?;
-    for file in &config.config_files {
-        install::install(file)?;
-    }
-    for perm in &config.permissions {
-        install::permissions(perm)?;
-    }
-    hostfs::write(
-        Path::new(RUN_COMMAND),
-        config.command.as_bytes(),
-        &hostfs::Attrs {
-            mode: Some(0o644),
-            uid: None,
-            gid: None,
-        },
-    )?;
-    if strategy == "COPY_ONCE" {
-        std::fs::write(CONFIGURED, b"")
-            .map_err(error::io("cannot create", Path::new(CONFIGURED)))?;
-    }
-    Ok(())
 }
 
-fn check(config_path: &Path) -> Result<ExitCode, Error> {
-    let config = config::load(config_path)?;
-    let stale = check::stale(&config, Path::new(RUN_COMMAND))?;
-    if stale.is_empty() {
-        println!("kolla_set_configs --check: configuration is current");
-        return Ok(ExitCode::SUCCESS);
+fn check(config_path: &std::path::Path, layout: &Layout) -> ExitCode {
+    let outcome =
+        config::load(config_path).and_then(|config| kolla_set_configs::check(&config, layout));
+    match outcome {
+        Ok(stale) if stale.is_empty() => {
+            println!("kolla_set_configs --check: configuration is current");
+            ExitCode::SUCCESS
+        }
+        Ok(stale) => {
+            println!("kolla_set_configs --check: changed: {}", stale.join(", "));
+            ExitCode::from(1)
+        }
+        Err(e) if e.is_config() => {
+            println!("kolla_set_configs --check: changed: {e}");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("kolla_set_configs --check: ERROR: {e}");
+            ExitCode::from(2)
+        }
     }
-    println!("kolla_set_configs --check: changed: {}", stale.join(", "));
-    Ok(ExitCode::from(1))
 }

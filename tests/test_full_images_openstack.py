@@ -1,0 +1,340 @@
+"""The OpenStack images of images/ (openstack-base, keystone, keystone-ssh,
+keystone-fernet) keep Kolla's contract, checked with real containers in the
+test engine. They are heavy (Debian's OpenStack packages), so only the full
+tier (`make test-full`) runs this file, and it builds them itself: keystone
+bootstraps its database in a mariadb-server container, keystone-fernet's
+kolla-ansible commands make the fernet keys, uWSGI serves the API on 5000 and
+kolla-toolbox's python-openstackclient gets a token from it."""
+import json
+import os
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import ROOT, docker
+
+IMAGES = ROOT / "images"
+VERSION = dict(line.split("=", 1) for line in (IMAGES / "VERSION").read_text().splitlines()
+               if line and not line.startswith("#"))
+PREFIX = "kimg2-"
+OPENSTACK = ["openstack-base", "keystone", "keystone-ssh", "keystone-fernet"]
+DB_ROOT_PASSWORD = "kimg2-root-pw"
+KEYSTONE_DB_PASSWORD = "kimg2-keystone-db"
+ADMIN_PASSWORD = "kimg2-admin-pw"
+
+
+def ref(name):
+    return f"{VERSION['namespace']}/{name}:{VERSION['tag']}"
+
+
+@pytest.fixture(scope="module")
+def images():
+    """Builds the OpenStack images (mariadb-server and kolla-toolbox come from up.sh's step)."""
+    started = time.monotonic()
+    proc = subprocess.run(["bash", str(IMAGES / "build.sh"), *OPENSTACK, "mariadb-server", "kolla-toolbox"],
+                          capture_output=True, text=True, timeout=3600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    print(f"images/build.sh {' '.join(OPENSTACK)}: {time.monotonic() - started:.0f} s")
+    yield
+    leftovers = docker("ps", "-aq", "--filter", f"name=^{PREFIX}").stdout.split()
+    if leftovers:
+        docker("rm", "-f", *leftovers, check=False)
+
+
+@pytest.fixture(scope="module")
+def network(images):
+    name = PREFIX + "net-" + uuid.uuid4().hex[:8]
+    docker("network", "create", name)
+    yield name
+    leftovers = docker("ps", "-aq", "--filter", f"network={name}").stdout.split()
+    if leftovers:
+        docker("rm", "-f", *leftovers, check=False)
+    docker("network", "rm", name, check=False)
+
+
+@pytest.fixture(scope="module")
+def volumes(images):
+    made = []
+
+    def volume(role):
+        name = PREFIX + role + "-" + uuid.uuid4().hex[:8]
+        docker("volume", "create", name)
+        made.append(name)
+        return name
+
+    yield volume
+    for name in made:
+        docker("volume", "rm", "-f", name, check=False)
+
+
+def config_dir(tmp_path_factory, name, files):
+    """A config_files directory holding files ({relative path: text}), readable by every user."""
+    cfg = tmp_path_factory.mktemp(name)
+    os.chmod(cfg, 0o755)
+    for rel, text in files.items():
+        path = cfg / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        os.chmod(path, 0o644)
+    return cfg
+
+
+def sh(container, script, user=None, check=False, timeout=120):
+    args = ["exec"] + (["--user", user] if user else []) + [container, "bash", "-c", script]
+    return docker(*args, check=check, timeout=timeout)
+
+
+def wait_for(container, script, tries=120):
+    """Runs script in container every half second until it succeeds; its last result."""
+    return sh(container, f"for i in $(seq 1 {tries}); do {script} && exit 0; sleep 0.5; done; {script}", timeout=300)
+
+
+def kolla_run(*args, **kwargs):
+    """docker run with kolla-ansible's environment (KOLLA_CONFIG_STRATEGY) and our prefix."""
+    return docker("run", "-e", "KOLLA_CONFIG_STRATEGY=COPY_ALWAYS", *args, **kwargs)
+
+
+# --- mariadb, as the keystone role's database ---------------------------------------------
+
+MY_CNF = "[mysqld]\ndatadir=/var/lib/mysql\nbind-address=0.0.0.0\nport=3306\nskip-name-resolve\n"
+MARIADB_CONFIG = {
+    "command": "/usr/bin/mariadbd-safe",
+    "config_files": [{"source": "/var/lib/kolla/config_files/my.cnf", "dest": "/etc/mysql/my.cnf",
+                      "owner": "mysql", "perm": "0600"}],
+    "permissions": [{"path": "/var/lib/mysql", "owner": "mysql:mysql", "recurse": True}],
+}
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory, network, volumes):
+    """A bootstrapped mariadb-server reachable as kimg2-db, with keystone's database and user."""
+    cfg = config_dir(tmp_path_factory, "mariadb", {"config.json": json.dumps(MARIADB_CONFIG), "my.cnf": MY_CNF})
+    data = volumes("mariadb")
+    mounts = ["-v", f"{cfg}:/var/lib/kolla/config_files:ro", "-v", f"{data}:/var/lib/mysql"]
+    boot = kolla_run("--rm", "--name", PREFIX + uuid.uuid4().hex[:8], *mounts, "-e", "KOLLA_BOOTSTRAP=",
+                     "-e", f"DB_ROOT_PASSWORD={DB_ROOT_PASSWORD}", ref("mariadb-server"), check=False, timeout=300)
+    assert boot.returncode == 0, boot.stdout[-2000:] + boot.stderr[-2000:]
+    name = PREFIX + "db-" + uuid.uuid4().hex[:6]
+    kolla_run("-d", "--name", name, "--network", network, "--network-alias", "kimg2-db", *mounts,
+              ref("mariadb-server"))
+    client = f"MYSQL_PWD={DB_ROOT_PASSWORD} mariadb -h 127.0.0.1 -uroot"
+    assert wait_for(name, f"{client} -e 'SELECT 1' >/dev/null 2>&1").returncode == 0, docker("logs", name).stderr
+    # What kolla-ansible's keystone bootstrap tasks create through kolla-toolbox.
+    sql = ("CREATE DATABASE keystone; "
+           f"CREATE USER 'keystone'@'%' IDENTIFIED BY '{KEYSTONE_DB_PASSWORD}'; "
+           "GRANT ALL PRIVILEGES ON keystone.* TO 'keystone'@'%';")
+    sh(name, f'{client} -e "{sql}"', check=True)
+    return name
+
+
+# --- keystone ----------------------------------------------------------------------------
+
+KEYSTONE_CONF = f"""[DEFAULT]
+log_file = /var/log/kolla/keystone/keystone.log
+
+[database]
+connection = mysql+pymysql://keystone:{KEYSTONE_DB_PASSWORD}@kimg2-db/keystone
+
+[token]
+provider = fernet
+
+[fernet_tokens]
+key_repository = /etc/keystone/fernet-keys
+max_active_keys = 3
+"""
+# kolla-ansible's service-uwsgi-config ini, for keystone without TLS or federation.
+UWSGI_INI = """[uwsgi]
+add-header = Connection: close
+buffer-size = 65535
+die-on-term = true
+enable-threads = true
+exit-on-reload = false
+hook-master-start = unix_signal:15 gracefully_kill_them_all
+http = 0.0.0.0:5000
+http-auto-chunked = true
+http-chunked-input = true
+http-raw-body = true
+lazy-apps = true
+logto2 = /var/log/kolla/keystone/keystone-uwsgi.log
+master = true
+module = keystone.wsgi.api:application
+plugins-dir = /usr/lib/uwsgi/plugins
+plugins = python3
+processes = 2
+socket-timeout = 30
+thunder-lock = true
+uid = keystone
+worker-reload-mercy = 60
+"""
+# kolla-ansible's keystone-startup.sh: the keys first, then uWSGI.
+STARTUP = """#!/bin/bash
+set -o errexit
+for i in $(seq 1 60); do [ -f /etc/keystone/fernet-keys/0 ] && break; sleep 1; done
+[ -f /etc/keystone/fernet-keys/0 ] || { echo "no fernet keys" >&2; exit 1; }
+exec uwsgi /etc/keystone/keystone-api-uwsgi.ini
+"""
+KEYSTONE_CONFIG = {
+    "command": "/usr/bin/keystone-startup.sh",
+    "config_files": [
+        {"source": "/var/lib/kolla/config_files/keystone-startup.sh", "dest": "/usr/bin/keystone-startup.sh",
+         "owner": "root", "perm": "0755"},
+        {"source": "/var/lib/kolla/config_files/keystone.conf", "dest": "/etc/keystone/keystone.conf",
+         "owner": "keystone", "perm": "0600"},
+        {"source": "/var/lib/kolla/config_files/keystone-uwsgi.ini", "dest": "/etc/keystone/keystone-api-uwsgi.ini",
+         "owner": "keystone", "perm": "0600"},
+    ],
+    "permissions": [{"path": "/var/log/kolla/keystone", "owner": "keystone:kolla"},
+                    {"path": "/etc/keystone/fernet-keys", "owner": "keystone:keystone", "perm": "0770"}],
+}
+# kolla-ansible's keystone-fernet.json, reduced to what a single node needs.
+FERNET_CONFIG = {
+    "command": "cron -f",
+    "config_files": [
+        {"source": "/var/lib/kolla/config_files/keystone.conf", "dest": "/etc/keystone/keystone.conf",
+         "owner": "keystone", "perm": "0600"},
+        {"source": "/var/lib/kolla/config_files/crontab", "dest": "/var/spool/cron/crontabs/root",
+         "owner": "root", "perm": "0600"},
+        {"source": "/var/lib/kolla/config_files/fernet-node-sync.sh", "dest": "/usr/bin/fernet-node-sync.sh",
+         "owner": "root", "perm": "0755"},
+    ],
+    "permissions": [{"path": "/etc/keystone/fernet-keys", "owner": "keystone:keystone", "perm": "0770"}],
+}
+NODE_SYNC = """#!/bin/bash
+# --check: the healthcheck's half that needs no peers.
+if [ "$1" == "--check" ]; then
+    [ -f /etc/keystone/fernet-keys/0 ] && [ "$(stat -c %U:%G /etc/keystone/fernet-keys/0)" == keystone:keystone ]
+fi
+"""
+
+
+@pytest.fixture(scope="module")
+def keystone(tmp_path_factory, database, network, volumes):
+    """keystone bootstrapped (db_sync), its fernet keys made in keystone-fernet, the API up as kimg2-keystone."""
+    cfg = config_dir(tmp_path_factory, "keystone", {
+        "config.json": json.dumps(KEYSTONE_CONFIG), "keystone.conf": KEYSTONE_CONF,
+        "keystone-uwsgi.ini": UWSGI_INI, "keystone-startup.sh": STARTUP})
+    fernet_cfg = config_dir(tmp_path_factory, "keystone-fernet", {
+        "config.json": json.dumps(FERNET_CONFIG), "keystone.conf": KEYSTONE_CONF,
+        "crontab": "PATH=/var/lib/kolla/venv/bin:/usr/bin:/bin\n0 0 * * * /usr/bin/fernet-rotate.sh\n",
+        "fernet-node-sync.sh": NODE_SYNC})
+    keys, logs = volumes("fernet"), volumes("logs")
+    mounts = ["--network", network, "-v", f"{keys}:/etc/keystone/fernet-keys", "-v", f"{logs}:/var/log/kolla"]
+
+    # kolla-ansible's bootstrap_service: KOLLA_BOOTSTRAP, db_sync, exit.
+    boot = kolla_run("--rm", "--name", PREFIX + uuid.uuid4().hex[:8], *mounts, "-e", "KOLLA_BOOTSTRAP=",
+                     "-v", f"{cfg}:/var/lib/kolla/config_files:ro", ref("keystone"), check=False, timeout=600)
+    assert boot.returncode == 0, boot.stdout[-3000:] + boot.stderr[-3000:]
+    assert "Running command" not in boot.stdout
+
+    fernet = PREFIX + "fernet-" + uuid.uuid4().hex[:6]
+    kolla_run("-d", "--name", fernet, *mounts, "-v", f"{fernet_cfg}:/var/lib/kolla/config_files:ro",
+              ref("keystone-fernet"))
+    # kolla-ansible's fernet setup task, run in the keystone_fernet container.
+    setup = docker("exec", fernet, "keystone-manage", "--config-file", "/etc/keystone/keystone.conf", "fernet_setup",
+                   "--keystone-user", "keystone", "--keystone-group", "keystone", check=False, timeout=300)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+
+    name = PREFIX + "keystone-" + uuid.uuid4().hex[:6]
+    kolla_run("-d", "--name", name, "--network-alias", "kimg2-keystone", *mounts,
+              "-v", f"{cfg}:/var/lib/kolla/config_files:ro", ref("keystone"))
+    # kolla-ansible's keystone healthcheck: healthcheck_curl on the API.
+    up = wait_for(name, "healthcheck_curl http://127.0.0.1:5000 >/dev/null", tries=240)
+    if up.returncode != 0:
+        logs_text = docker("run", "--rm", "--entrypoint", "bash", "-v", f"{logs}:/var/log/kolla", ref("keystone"),
+                           "-c", "tail -n 40 /var/log/kolla/keystone/*.log", check=False).stdout
+        pytest.fail(docker("logs", name).stderr[-3000:] + logs_text[-4000:])
+    return {"keystone": name, "fernet": fernet, "database": database}
+
+
+def test_db_sync_made_the_schema(keystone):
+    query = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'keystone' AND TABLE_NAME IN " \
+            "('user', 'project', 'endpoint', 'migrate_version', 'alembic_version')"
+    out = sh(keystone["database"], f"MYSQL_PWD={DB_ROOT_PASSWORD} mariadb -h 127.0.0.1 -uroot -N -e \"{query}\"",
+             check=True).stdout.strip()
+    assert int(out) >= 3
+    # db_sync again is a no-op that succeeds: kolla-ansible reruns its bootstrap on upgrades.
+    again = docker("exec", "--user", "keystone", keystone["keystone"], "keystone-manage", "db_sync", check=False,
+                   timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+
+
+def test_keystone_runs_uwsgi_as_keystone(keystone):
+    out = sh(keystone["keystone"], "ps -o user=,args= -C uwsgi | sort -u; stat -c '%U:%G' /etc/keystone/fernet-keys/0",
+             check=True).stdout.splitlines()
+    users = {line.split()[0] for line in out[:-1]}
+    # The uWSGI master and its workers have dropped to keystone (uid = keystone).
+    assert users == {"keystone"}, out
+    assert out[-1] == "keystone:keystone"
+    version = json.loads(sh(keystone["keystone"], "curl -s http://127.0.0.1:5000/v3", check=True).stdout)
+    assert version["version"]["id"].startswith("v3.")
+    assert sh(keystone["keystone"], "healthcheck_curl http://127.0.0.1:5001").returncode == 1
+
+
+def test_bootstrap_then_token_from_toolbox(keystone, network):
+    args = ["admin", "", "admin", "admin", "http://kimg2-keystone:5000", "http://kimg2-keystone:5000", "RegionOne"]
+    # kolla-ansible's register task: kolla_keystone_bootstrap, the password in the environment.
+    first = docker("exec", "-e", f"OS_BOOTSTRAP_PASSWORD={ADMIN_PASSWORD}", keystone["keystone"],
+                   "kolla_keystone_bootstrap", *args, check=False, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert json.loads(first.stdout) == {"failed": False, "changed": True}
+    again = docker("exec", "-e", f"OS_BOOTSTRAP_PASSWORD={ADMIN_PASSWORD}", keystone["keystone"],
+                   "kolla_keystone_bootstrap", *args, check=False, timeout=300)
+    assert json.loads(again.stdout) == {"failed": False, "changed": False}, again.stdout
+
+    env = {"OS_AUTH_URL": "http://kimg2-keystone:5000/v3", "OS_USERNAME": "admin", "OS_PASSWORD": ADMIN_PASSWORD,
+           "OS_PROJECT_NAME": "admin", "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
+           "OS_IDENTITY_API_VERSION": "3"}
+    env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+    token = docker("run", "--rm", "--name", PREFIX + uuid.uuid4().hex[:8], "--network", network, *env_args,
+                   "--entrypoint", "openstack", ref("kolla-toolbox"), "token", "issue", "-f", "json",
+                   check=False, timeout=300)
+    assert token.returncode == 0, token.stderr[-2000:]
+    issued = json.loads(token.stdout)
+    assert issued["id"] and issued["project_id"] and issued["user_id"]
+    wrong = docker("run", "--rm", "--name", PREFIX + uuid.uuid4().hex[:8], "--network", network,
+                   *env_args, "-e", "OS_PASSWORD=wrong", "--entrypoint", "openstack", ref("kolla-toolbox"),
+                   "token", "issue", check=False, timeout=300)
+    assert wrong.returncode != 0 and "401" in wrong.stderr
+
+
+def test_fernet_healthcheck_and_rotation(keystone):
+    fernet = keystone["fernet"]
+    assert sh(fernet, "ps -o user=,args= -C cron", check=True).stdout.split() == ["root", "cron", "-f"]
+    # kolla-ansible's fernet-healthcheck.sh, single node: the keys present and keystone's.
+    assert sh(fernet, "/usr/bin/fernet-node-sync.sh --check").returncode == 0
+    rotate = docker("exec", fernet, "keystone-manage", "--config-file", "/etc/keystone/keystone.conf", "fernet_rotate",
+                    "--keystone-user", "keystone", "--keystone-group", "keystone", check=False, timeout=300)
+    assert rotate.returncode == 0, rotate.stderr[-2000:]
+    assert sorted(sh(fernet, "ls /etc/keystone/fernet-keys", check=True).stdout.split()) == ["0", "1", "2"]
+    assert sh(fernet, "command -v rsync ssh", check=True).stdout.split() == ["/usr/bin/rsync", "/usr/bin/ssh"]
+
+
+def test_keystone_ssh_serves_sshd(tmp_path_factory, keystone, network):
+    key = tmp_path_factory.mktemp("sshkey") / "id_rsa"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    sshd_config = ("Port 8023\nListenAddress 0.0.0.0\nPasswordAuthentication no\nPubkeyAuthentication yes\n"
+                   "UsePAM yes\nAuthorizedKeysFile .ssh/authorized_keys\n")
+    config = {"command": "/usr/sbin/sshd -D", "config_files": [
+        {"source": "/var/lib/kolla/config_files/sshd_config", "dest": "/etc/ssh/sshd_config",
+         "owner": "root", "perm": "0600"},
+        {"source": "/var/lib/kolla/config_files/id_rsa.pub", "dest": "/var/lib/keystone/.ssh/authorized_keys",
+         "owner": "keystone", "perm": "0600"}]}
+    cfg = config_dir(tmp_path_factory, "keystone-ssh", {"config.json": json.dumps(config), "sshd_config": sshd_config,
+                                                         "id_rsa.pub": key.with_suffix(".pub").read_text()})
+    name = PREFIX + "ssh-" + uuid.uuid4().hex[:6]
+    kolla_run("-d", "--name", name, "--network", network, "-v", f"{cfg}:/var/lib/kolla/config_files:ro",
+              ref("keystone-ssh"))
+    # kolla-ansible's keystone-ssh healthcheck.
+    up = wait_for(name, "healthcheck_listen sshd 8023 >/dev/null")
+    assert up.returncode == 0, docker("logs", name).stdout[-2000:] + docker("logs", name).stderr[-2000:]
+    # The push fernet-push.sh does, from keystone-fernet, as keystone with the key.
+    docker("cp", str(key), f"{keystone['fernet']}:/tmp/kimg2-id")
+    sh(keystone["fernet"], "chown keystone /tmp/kimg2-id && chmod 600 /tmp/kimg2-id", check=True)
+    push = sh(keystone["fernet"], f"rsync -az -e 'ssh -i /tmp/kimg2-id -p 8023 -o StrictHostKeyChecking=no"
+                                  f" -o UserKnownHostsFile=/dev/null' /etc/keystone/fernet-keys/"
+                                  f" keystone@{name}:/tmp/kimg2-keys", user="keystone")
+    assert push.returncode == 0, push.stderr
+    assert sorted(sh(name, "ls /tmp/kimg2-keys", check=True).stdout.split())[:1] == ["0"]
+    assert sh(name, "healthcheck_listen sshd 8024").returncode == 1
