@@ -50,6 +50,10 @@ def env_for(library=None, module_utils=None, action_plugins=None):
     )
     if library:
         env["ANSIBLE_LIBRARY"] = str(library)
+        if Path(library).is_relative_to(REF):
+            # The reference's Docker SDK clients default to the machine's socket:
+            # tests/env/refsite points them at the engine DOCKER_HOST names.
+            env["PYTHONPATH"] = str(ROOT / "tests" / "env" / "refsite")
     if module_utils:
         env["ANSIBLE_MODULE_UTILS"] = str(module_utils)
     if action_plugins:
@@ -557,10 +561,10 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--tasks", type=int, default=20)
     ap.add_argument("--only", action="append", help="floor, kolla_docker, kolla_container, facts, "
-                    "merge_configs, merge_yaml, bslurp, sizes, ssh, deploy")
+                    "merge_configs, merge_yaml, bslurp, sizes, ssh, ssh_bytes, deploy")
     args = ap.parse_args()
     want = set(args.only or ["floor", "kolla_docker", "kolla_container", "facts", "merge_configs", "merge_yaml",
-                             "bslurp", "sizes", "deploy", "ssh"])
+                             "bslurp", "sizes", "deploy", "ssh", "ssh_bytes"])
     debug_s, per_floor = floor(args.tasks, args.reps)
     if "kolla_docker" in want:
         log("kolla_docker")
@@ -588,6 +592,15 @@ def main():
     if "ssh" in want:
         log("ssh")
         ssh_copy(args.reps, debug_s, per_floor, args.tasks)
+    if "ssh_bytes" in want:
+        log("ssh_bytes")
+        sys.path.insert(0, str(ROOT / "bench"))
+        import ssh_bytes  # noqa: E402  (bench/ssh_bytes.py)
+        RESULTS.append(("Over SSH: bytes and time per task, binary kept on the target vs copied per task (merge_configs)",
+                        ssh_bytes.rows(reps=max(3, args.reps // 2), n=10),
+                        "Bytes counted on the wire by a TCP relay in front of a loopback sshd (SSH framing and "
+                        "ansible's -C compression included); per task = (11-task playbook - 1-task playbook) / 10; "
+                        "the Python contender is kolla-ansible 22.2.0's merge_configs action."))
     report("bash bench/run.sh " + " ".join(sys.argv[1:]))
     shutil.rmtree(WORK, ignore_errors=True)
     log("wrote BENCHMARKS.md")

@@ -343,7 +343,8 @@ def test_shellcheck_clean():
                                                          "healthcheck_mariadb")),
                IMAGES / "rabbitmq" / "extend_start.sh", IMAGES / "rabbitmq" / "healthcheck_rabbitmq",
                IMAGES / "keepalived" / "extend_start.sh", IMAGES / "keepalived" / "check_alive.sh",
-               IMAGES / "cron" / "extend_start.sh",
+               IMAGES / "cron" / "extend_start.sh", IMAGES / "openstack-base" / "uwsgi",
+               *(IMAGES / d / "extend_start.sh" for d in ("keystone", "keystone-ssh", "keystone-fernet")),
                ROOT / "tests" / "env" / "images.d" / "30-kolla-images.sh"]
     # tests/env/up.sh installs it; its absence is a broken environment, not a skip.
     assert Path("/usr/bin/shellcheck").exists(), "shellcheck is missing: run tests/env/up.sh"

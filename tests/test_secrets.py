@@ -26,6 +26,13 @@ FAILING = {
         "daemon": {"action": "pull_image", "image": "127.0.0.1:1/kdt/secret:x",
                    "auth_registry": "127.0.0.1:1", "auth_username": "u", "docker_host": UNREACHABLE},
     },
+    # The same library with 22.2's profile: the same secrets, the same paths to a failure.
+    "kolla_container": {
+        "choice": {"action": "start_container", "name": "kct_secret_never", "image": SERVICE,
+                   "restart_policy": SECRET},
+        "daemon": {"action": "pull_image", "image": "127.0.0.1:1/kdt/secret:x",
+                   "auth_registry": "127.0.0.1:1", "auth_username": "u", "docker_host": UNREACHABLE},
+    },
 }
 
 CASES = [(m, label) for m, cases in FAILING.items() for label in cases]

@@ -314,6 +314,10 @@ if [ "$(cat "$CACHE/collections/.pin" 2>/dev/null)" != "$COLLECTIONS_PIN" ]; the
     echo "$COLLECTIONS_PIN" > "$CACHE/collections/.pin"
 fi
 
+# kolla-ansible 22.2.0 itself, in a venv of its own, for the overlay tests
+# (tests/test_kolla_ansible_overlay.py: its genconfig and prechecks run our modules).
+bash "$ROOT/tests/env/kolla_ansible.sh"
+
 tmp_env=$(mktemp "$CACHE/.env.sh.XXXXXX")
 cat > "$tmp_env" <<SH
 # Written by tests/env/up.sh: what the tests need. DOCKER_HOST is the TEST
