@@ -24,7 +24,7 @@ VERSION  := $(shell sed -n 's/^version: *//p' galaxy.yml)
 PLATFORM := linux-x86_64
 ARTIFACT := $(DIST_DIR)/kolla-rust-$(VERSION)-$(PLATFORM).tar.gz
 
-.PHONY: build test test-full env env-down unit integration lint dist clean bench deploy collection package sanity
+.PHONY: build test test-full env env-down unit integration lint dist clean bench deploy images collection package sanity
 
 build:
 	cargo build --release --target $(TARGET) --workspace --bins
@@ -114,14 +114,21 @@ sanity:
 bench: build
 	bash bench/run.sh
 
-# The all-in-one deployment on the embedded default (etc/kolla/globals.yml), on
-# this machine's own Docker engine (never the test engine, whatever DOCKER_HOST
-# a sourced env.sh set): local images built there, generated passwords, then
-# `kolla-ansible deploy`.
-KOLLA_CONFIG_DIR ?= /etc/kolla
+# The images the deployment runs (images/<name>, built by images/build.sh), in
+# this machine's own engine (never the test engine, whatever DOCKER_HOST a
+# sourced env.sh set; tests/env/host.sh starts a dockerd when none answers).
+# KOLLA_RUST_PUSH_REGISTRY=host:port then pushes each one there (credentials:
+# KOLLA_RUST_PUSH_USER, KOLLA_RUST_PUSH_PASSWORD).
+DEPLOY_IMAGES ?= haproxy keepalived mariadb-server memcached rabbitmq
 DEPLOY_DOCKER_HOST ?= unix:///var/run/docker.sock
-deploy: build
-	DEPLOY_DOCKER_HOST=$(DEPLOY_DOCKER_HOST) bash tests/env/host.sh
+images:
+	DEPLOY_DOCKER_HOST=$(DEPLOY_DOCKER_HOST) bash tests/env/host.sh $(DEPLOY_IMAGES)
+
+# The all-in-one deployment on the embedded default (etc/kolla/globals.yml), on
+# this machine's own engine: its images (`make images`), generated passwords,
+# then `kolla-ansible prechecks` and `deploy`.
+KOLLA_CONFIG_DIR ?= /etc/kolla
+deploy: build images
 	mkdir -p $(KOLLA_CONFIG_DIR)
 	[ -f $(KOLLA_CONFIG_DIR)/globals.yml ] || install -m 0644 etc/kolla/globals.yml $(KOLLA_CONFIG_DIR)/globals.yml
 	[ -f $(KOLLA_CONFIG_DIR)/passwords.yml ] || $(VENV)/bin/python bin/kolla-genpwd -p $(KOLLA_CONFIG_DIR)/passwords.yml

@@ -1,6 +1,6 @@
 """Side-by-side benchmarks: our binaries, kolla-ansible's Python plugins and
 the do-nothing module floor, measured in one run, contenders alternated,
-medians and ratios. Writes BENCHMARKS.md at the repository root.
+medians and ratios. Writes BENCHMARKS.md at the repository root (or --out).
 
 Per-task cost is (playbook wall time - the same playbook with `debug` tasks) / N,
 so the playbook's fixed start-up cancels out.
@@ -14,7 +14,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -330,6 +329,125 @@ def merge_yaml_scenario(n, reps, debug_seconds, per_floor):
     ], f"{n} tasks, {reps} repetitions, medians; outputs byte-identical: {'yes' if identical else 'NO'}."))
 
 
+KT_LABEL = "bench-kt=1"
+KT_NET = "bench-kt-net"
+KT_DB = "bench-kt-mariadb"
+KT_TOOLBOX = "kolla_toolbox"  # the one name both modules look for
+KT_TOOLBOX_IMAGE = "openstack.kolla/kolla-toolbox:2026.1-debian-trixie"
+KT_DB_IMAGE = "openstack.kolla/mariadb-server:2026.1-debian-trixie"
+
+
+def kt_remove():
+    """Removes what kolla_toolbox_scenario made (the toolbox only when it carries our label)."""
+    label = subprocess.run(["docker", "inspect", "-f", '{{index .Config.Labels "bench-kt"}}', KT_TOOLBOX],
+                           capture_output=True, text=True)
+    if label.returncode == 0 and label.stdout.strip() == "1":
+        subprocess.run(["docker", "rm", "-f", KT_TOOLBOX], capture_output=True)
+    subprocess.run(["docker", "rm", "-f", KT_DB], capture_output=True)
+    subprocess.run(["docker", "network", "rm", KT_NET], capture_output=True)
+
+
+def kt_wait(what, *cmd):
+    for _ in range(240):
+        if subprocess.run(["docker", *cmd], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{what} did not come up: docker {' '.join(cmd)}")
+
+
+def kt_lab(password):
+    """mariadb and an idle kolla_toolbox on a network of their own, as tests/test_kolla_toolbox.py
+    starts them (no loopback port bound); a database that every measured task finds unchanged."""
+    existing = subprocess.run(["docker", "inspect", "-f", '{{index .Config.Labels "bench-kt"}}', KT_TOOLBOX],
+                              capture_output=True, text=True)
+    if existing.returncode == 0 and existing.stdout.strip() != "1":
+        raise RuntimeError("a kolla_toolbox container the bench did not create exists in the test engine "
+                           "(tests/test_kolla_toolbox.py running?): the modules can only use that name")
+    kt_remove()
+    docker("network", "create", "--label", KT_LABEL, KT_NET)
+    # mariadbd's --init-file runs one statement per line.
+    init = (f"echo \"CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '{password}';\" > /tmp/init.sql; "
+            "echo \"GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;\" >> /tmp/init.sql; "
+            "echo \"CREATE DATABASE IF NOT EXISTS bench_kt;\" >> /tmp/init.sql; ")
+    docker("run", "-d", "--name", KT_DB, "--label", KT_LABEL, "--network", KT_NET, "--user", "root",
+           "--entrypoint", "sh", KT_DB_IMAGE, "-c",
+           f"install -d -o mysql -g mysql /run/mysqld; {init}"
+           "mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >/dev/null && "
+           "exec mariadbd --user=mysql --datadir=/var/lib/mysql --bind-address=0.0.0.0 --init-file=/tmp/init.sql")
+    docker("run", "-d", "--name", KT_TOOLBOX, "--label", KT_LABEL, "--network", KT_NET, "--user", "root",
+           "--entrypoint", "sh", KT_TOOLBOX_IMAGE, "-c",
+           "if [ -f /usr/local/bin/kolla_extend_start ]; then bash -c '. /usr/local/bin/kolla_extend_start'; fi; "
+           "trap 'exit 0' TERM; while :; do sleep 1; done")
+    kt_wait("mariadb", "exec", KT_DB, "sh", "-c", "mariadb -N -e 'SHOW DATABASES' | grep -qx bench_kt")
+
+
+def kt_runner_seconds(module_args):
+    """Seconds of `ansible-runner run` alone (docker exec into the toolbox) on the one-task
+    playbook our module hands it: the part of ours that is the toolbox's own Python."""
+    pdd = f"/var/lib/ansible/bench_kt.{os.urandom(4).hex()}"
+    book = json.dumps([{"name": "kolla_toolbox", "hosts": "localhost", "gather_facts": False,
+                        "tasks": [{"name": "kolla_toolbox task", "mysql_db": module_args}]}])
+    hosts = (f"localhost ansible_connection=local ansible_remote_tmp={pdd}/tmp ansible_local_tmp={pdd}/tmp "
+             f"ansible_python_interpreter=/opt/ansible/bin/python3\n")
+    docker("exec", "-u", "root", KT_TOOLBOX, "sh", "-c",
+           f"mkdir -p -m 0700 {pdd}/tmp {pdd}/inventory {pdd}/project && chown -R ansible: {pdd}")
+    for rel, text in (("inventory/hosts", hosts), ("project/main.json", book)):
+        subprocess.run(["docker", "exec", "-i", "-u", "ansible", KT_TOOLBOX, "sh", "-c", f"cat > {pdd}/{rel}"],
+                       input=text, text=True, check=True)
+    try:
+        t0 = time.perf_counter()
+        proc = docker("exec", "-u", "ansible", "-e", "HOME=/var/lib/ansible", KT_TOOLBOX,
+                      "/opt/ansible/bin/ansible-runner", "run", pdd, "--playbook", "main.json", "--json")
+        took = time.perf_counter() - t0
+    finally:
+        docker("exec", "-u", "root", KT_TOOLBOX, "rm", "-rf", pdd)
+    if '"event": "runner_on_ok"' not in proc.stdout or '"changed": true' in proc.stdout:
+        raise RuntimeError(f"ansible-runner's task did not end ok and unchanged:\n{proc.stdout[-2000:]}")
+    return took
+
+
+def kolla_toolbox_scenario(n, reps, debug_seconds, per_floor):
+    """kolla_toolbox mysql_db on an existing database (changed: false), ours vs
+    22.2.0's Python module, against a real toolbox and mariadb; plus ansible-runner
+    alone on the same inner task, the share of ours that is not ours to speed up."""
+    password = f"bench-kt-{os.urandom(6).hex()}"
+    k = max(1, n // 2)  # each task starts ansible-runner in the toolbox: ~seconds, not ms
+    args = {"login_host": KT_DB, "login_user": "root", "login_password": password, "name": "bench_kt"}
+    tasks = [{"name": f"kt{i}", "kolla_toolbox": {"container_engine": "docker", "module_name": "mysql_db",
+                                                   "module_args": args}} for i in range(k)]
+    path = write_play("kt", tasks)
+    ours = env_for()
+    ref = env_for(library=REF_22 / "library", module_utils=REF_22 / "module_utils")
+    kt_lab(password)
+    try:
+        for env in (ours, ref):  # both must see the database as it is: fail here, not in a figure
+            out = subprocess.run([str(VENV / "bin" / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                                  str(write_play("kt-check", tasks[:1]))], env=env, cwd=ROOT,
+                                 capture_output=True, text=True)
+            if out.returncode != 0 or "changed=0" not in out.stdout:
+                raise RuntimeError(f"kolla_toolbox check run failed or changed:\n{out.stdout[-3000:]}")
+        med, _ = alternate({"ours": lambda: play_seconds(path, ours), "reference": lambda: play_seconds(path, ref),
+                            # as many runner runs as the playbooks have tasks: a mean like theirs
+                            "runner": lambda: sum(kt_runner_seconds(args) for _ in range(k))}, reps)
+    finally:
+        kt_remove()
+    o = (med["ours"] - debug_seconds * k / n) / k
+    r = (med["reference"] - debug_seconds * k / n) / k
+    runner = med["runner"] / k
+    RESULTS.append(("kolla_toolbox: mysql_db on an existing database (unchanged)", [
+        {"contender": "ours", "per task (ms)": o * 1000, "ratio to floor": o / per_floor,
+         "speed-up vs reference": r / o},
+        {"contender": "kolla-ansible 22.2.0", "per task (ms)": r * 1000, "ratio to floor": r / per_floor,
+         "speed-up vs reference": 1.0},
+        {"contender": "of which ansible-runner in the toolbox (docker exec, alone)", "per task (ms)": runner * 1000,
+         "ratio to floor": runner / per_floor, "share of ours": runner / o},
+    ], f"{k} tasks per playbook (and {k} runs of ansible-runner alone) against a real {KT_TOOLBOX_IMAGE} "
+       f"and mariadb container, {reps} repetitions, "
+       f"alternated, medians; floor = {per_floor*1000:.1f} ms/task. Ours total {o:.2f} s per task, of which "
+       f"ansible-runner {runner:.2f} s ({runner / o:.0%}): the inner task's own Python run, which both modules "
+       "start in the toolbox."))
+
+
 def measure_child(cmd):
     t0 = time.perf_counter()
     pid = os.posix_spawn(cmd[0], cmd, dict(os.environ), file_actions=[
@@ -385,40 +503,12 @@ def bslurp_scenarios(reps):
                     f"{reps} repetitions, alternating, medians; peak RSS is the maximum seen."))
 
 
-def start_sshd():
-    """sshd on 127.0.0.1 with a key made here; returns the ssh command prefix and a stopper."""
-    d = WORK / "ssh"
-    d.mkdir()
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "host")], check=True)
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "client")], check=True)
-    shutil.copy(d / "client.pub", d / "authorized_keys")
-    os.chmod(d / "authorized_keys", 0o600)
-    port = 22000 + os.getpid() % 1000
-    (d / "sshd_config").write_text(textwrap.dedent(f"""\
-        Port {port}
-        ListenAddress 127.0.0.1
-        HostKey {d / 'host'}
-        AuthorizedKeysFile {d / 'authorized_keys'}
-        PermitRootLogin prohibit-password
-        PasswordAuthentication no
-        UsePAM no
-        StrictModes no
-        PidFile {d / 'sshd.pid'}
-        """))
-    os.makedirs("/run/sshd", exist_ok=True)
-    proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(d / "sshd_config")],
-                            stderr=subprocess.DEVNULL)
-    ssh = ["ssh", "-i", str(d / "client"), "-p", str(port), "-o", "StrictHostKeyChecking=no",
-           "-o", f"UserKnownHostsFile={d / 'known_hosts'}", "-o", "BatchMode=yes", "root@127.0.0.1"]
-    for _ in range(50):
-        if subprocess.run(ssh + ["true"], capture_output=True).returncode == 0:
-            break
-        time.sleep(0.1)
-    return ssh, port, d, proc
-
-
 def ssh_copy(reps, debug_seconds, per_floor, n):
-    ssh, port, d, proc = start_sshd()
+    sys.path.insert(0, str(ROOT / "tests" / "env"))
+    from sshd import Sshd  # noqa: E402  (tests/env/sshd.py, shared with the tests)
+
+    sshd = Sshd(WORK / "ssh")
+    ssh = sshd.ssh_command()
     try:
         def timed(cmd, stdin_path=None, env=None):
             t0 = time.perf_counter()
@@ -435,10 +525,7 @@ def ssh_copy(reps, debug_seconds, per_floor, n):
         # The whole per-task cost of a binary module over SSH, against the local floor.
         lib = WORK / "floor-lib"
         play = write_play("ssh-noop", [{"name": f"n{i}", "noop": {}} for i in range(n)])
-        inv = d / "inventory"
-        inv.write_text(f"target ansible_host=127.0.0.1 ansible_port={port} ansible_user=root "
-                       f"ansible_ssh_private_key_file={d / 'client'} "
-                       f"ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile={d / 'known_hosts'}'\n")
+        inv = sshd.inventory(WORK / "ssh-inventory")
         env = env_for(library=lib)
         t = statistics.median(
             timed([str(VENV / "bin" / "ansible-playbook"), "-i", str(inv), str(play)], env=env) for _ in range(reps))
@@ -446,11 +533,10 @@ def ssh_copy(reps, debug_seconds, per_floor, n):
         rows.append({"contender": f"do-nothing module per task over SSH (N={n})",
                      "copy over SSH (ms)": per_ssh * 1000, "ratio to local floor": per_ssh / per_floor})
         RESULTS.append(("Binary sizes and the cost of copying them to a target over SSH (127.0.0.1)", rows,
-                        f"sshd on loopback with a key made by the bench; copy = `ssh host 'cat > file' < binary` "
+                        f"sshd on loopback (tests/env/sshd.py); copy = `ssh host 'cat > file' < binary` "
                         f"minus `ssh host true`; {reps} repetitions, medians."))
     finally:
-        proc.terminate()
-        proc.wait()
+        sshd.stop()
         for b in OURS.iterdir():
             Path(f"/tmp/kolla-rust-bench-{b.name}").unlink(missing_ok=True)
 
@@ -539,7 +625,7 @@ def machine():
             f"Docker {dv}, {av}, Python {platform.python_version()}")
 
 
-def report(command):
+def report(command, out):
     lines = ["# Benchmarks", "",
              "Generated by the command below; every figure on this page comes from one run of it.", "",
              "```", command, "```", "", f"Machine: {machine()}", "",
@@ -553,7 +639,7 @@ def report(command):
         for r in rows:
             lines.append("| " + " | ".join(fmt(r.get(c)) for c in cols) + " |")
         lines += ["", note, ""]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
+    out.write_text("\n".join(lines))
 
 
 def main():
@@ -561,10 +647,12 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--tasks", type=int, default=20)
     ap.add_argument("--only", action="append", help="floor, kolla_docker, kolla_container, facts, "
-                    "merge_configs, merge_yaml, bslurp, sizes, ssh, ssh_bytes, deploy")
+                    "kolla_toolbox, merge_configs, merge_yaml, bslurp, sizes, ssh, ssh_bytes, deploy")
+    ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md",
+                    help="where the report goes (default BENCHMARKS.md; give another path for partial runs)")
     args = ap.parse_args()
-    want = set(args.only or ["floor", "kolla_docker", "kolla_container", "facts", "merge_configs", "merge_yaml",
-                             "bslurp", "sizes", "deploy", "ssh", "ssh_bytes"])
+    want = set(args.only or ["floor", "kolla_docker", "kolla_container", "facts", "kolla_toolbox",
+                             "merge_configs", "merge_yaml", "bslurp", "sizes", "deploy", "ssh", "ssh_bytes"])
     debug_s, per_floor = floor(args.tasks, args.reps)
     if "kolla_docker" in want:
         log("kolla_docker")
@@ -575,6 +663,9 @@ def main():
     if "facts" in want:
         log("facts")
         facts_scenario(args.tasks, args.reps, debug_s, per_floor)
+    if "kolla_toolbox" in want:
+        log("kolla_toolbox")
+        kolla_toolbox_scenario(args.tasks, args.reps, debug_s, per_floor)
     if "merge_configs" in want:
         log("merge_configs")
         merge_configs_scenario(args.tasks, args.reps, debug_s, per_floor)
@@ -601,9 +692,9 @@ def main():
                         "Bytes counted on the wire by a TCP relay in front of a loopback sshd (SSH framing and "
                         "ansible's -C compression included); per task = (11-task playbook - 1-task playbook) / 10; "
                         "the Python contender is kolla-ansible 22.2.0's merge_configs action."))
-    report("bash bench/run.sh " + " ".join(sys.argv[1:]))
+    report("bash bench/run.sh " + " ".join(sys.argv[1:]), args.out)
     shutil.rmtree(WORK, ignore_errors=True)
-    log("wrote BENCHMARKS.md")
+    log(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -28,12 +28,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "env"))
+from sshd import Sshd  # noqa: E402  (tests/env/sshd.py, shared with tests/test_binary_cache.py)
 CACHE = Path(os.environ.get("KOLLA_RUST_CACHE", "/var/cache/kolla-rust"))
 VENV = Path(os.environ.get("KOLLA_RUST_VENV", CACHE / "venv"))
 REF_22 = Path(os.environ.get("KOLLA_RUST_REF", CACHE / "ref")) / "kolla-ansible-22.2.0" / "ansible"
@@ -87,60 +88,6 @@ class CountingRelay:
         self._listener.close()
 
 
-class Sshd:
-    """sshd on 127.0.0.1 with keys made here (as bench.py's start_sshd, plus sftp, which
-    ansible's ssh connection prefers, and SHLVL=1, which keeps bash from sourcing root's
-    ~/.bashrc on every command: on these machines that starts pyenv, ~0.5 s a round trip)."""
-
-    def __init__(self, d):
-        d.mkdir()
-        self.dir = d
-        for key in ("host", "client"):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / key)], check=True)
-        shutil.copy(d / "client.pub", d / "authorized_keys")
-        os.chmod(d / "authorized_keys", 0o600)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        (d / "sshd_config").write_text(textwrap.dedent(f"""\
-            Port {self.port}
-            ListenAddress 127.0.0.1
-            HostKey {d / 'host'}
-            AuthorizedKeysFile {d / 'authorized_keys'}
-            PermitRootLogin prohibit-password
-            PasswordAuthentication no
-            UsePAM no
-            StrictModes no
-            Subsystem sftp internal-sftp
-            SetEnv SHLVL=1
-            PidFile {d / 'sshd.pid'}
-            """))
-        os.makedirs("/run/sshd", exist_ok=True)
-        self.proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(d / "sshd_config")],
-                                     stderr=subprocess.DEVNULL)
-        probe = ["ssh", "-p", str(self.port), *self.ssh_args().split(), "-o", "BatchMode=yes", "root@127.0.0.1", "true"]
-        for _ in range(100):
-            if subprocess.run(probe, capture_output=True).returncode == 0:
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("sshd did not answer")
-
-    def ssh_args(self):
-        return (f"-o StrictHostKeyChecking=no -o UserKnownHostsFile={self.dir / 'known_hosts'} "
-                f"-o IdentityFile={self.dir / 'client'}")
-
-    def inventory(self, path, port, **hostvars):
-        extra = " ".join(f"{k}={json.dumps(v)}" for k, v in hostvars.items())
-        path.write_text(f"target ansible_host=127.0.0.1 ansible_port={port} ansible_user=root "
-                        f"ansible_ssh_common_args='{self.ssh_args()}' {extra}\n")
-        return path
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
 class Bench:
     """The contenders, their playbooks and one measured run."""
 
@@ -171,7 +118,7 @@ class Bench:
         """(seconds, bytes sent, bytes received) of one playbook run with n tasks."""
         extra_env, hostvars = self.contenders[name]
         port = self.relay.port if counted else self.sshd.port
-        inv = self.sshd.inventory(self.work / "inventory", port, **hostvars)
+        inv = self.sshd.inventory(self.work / "inventory", port=port, **hostvars)
         cp = Path(tempfile.mkdtemp(prefix="cp-", dir=self.work))
         env = dict(os.environ)
         env.update(ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),

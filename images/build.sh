@@ -17,21 +17,16 @@ IMAGES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$IMAGES")
 CACHE=${KOLLA_RUST_CACHE:-/var/cache/kolla-rust}
 
-# The image each image is built FROM; "root" is the imported Debian root.
-declare -A PARENT=(
-    [base]=root
-    [kolla-toolbox]=base
-    [mariadb-server]=base
-    [memcached]=base
-    [rabbitmq]=base
-    [haproxy]=base
-    [keepalived]=base
-    [cron]=base
-    [openstack-base]=base
-    [keystone]=openstack-base
-    [keystone-ssh]=keystone
-    [keystone-fernet]=keystone
-)
+# The image each image is built FROM, from its directory's one-line `parent`
+# file: another directory here, or "root" for the imported Debian root. A new
+# image is a directory with a Dockerfile and a parent, nothing to register.
+declare -A PARENT=()
+for dir in "$IMAGES"/*/; do
+    name=$(basename "$dir")
+    [ -f "$dir/Dockerfile" ] || continue
+    [ -r "$dir/parent" ] || { echo "build.sh: images/$name has no parent file" >&2; exit 1; }
+    PARENT[$name]=$(tr -d '[:space:]' < "$dir/parent")
+done
 
 usage() {
     echo "usage: images/build.sh [--engine-env] NAME... (NAME: ${!PARENT[*]})" >&2
@@ -66,7 +61,11 @@ debian_suite=$(version_of debian_suite)
 # shellcheck source=images/lib.sh
 . "$IMAGES/lib.sh"
 
-SET_CONFIGS=$ROOT/target/x86_64-unknown-linux-gnu/release/kolla_set_configs
+# Built on its own, in a target directory of its own: in a workspace-wide build
+# cargo unifies dependency features across crates, so the same source would
+# give other bytes there, and every image would rebuild for nothing.
+SET_CONFIGS_TARGET=$ROOT/target/images
+SET_CONFIGS=$SET_CONFIGS_TARGET/x86_64-unknown-linux-gnu/release/kolla_set_configs
 
 image_ref() { echo "$namespace/$1:$tag"; }
 
@@ -75,11 +74,9 @@ add_context() {
     local name=$1 ctx=$2
     case $name in
         base)
-            if [ ! -x "$SET_CONFIGS" ]; then
-                say "building kolla_set_configs"
-                (cd "$ROOT" && RUSTFLAGS="-C target-feature=+crt-static" \
-                    cargo build --quiet --release --target x86_64-unknown-linux-gnu -p kolla_set_configs)
-            fi
+            (cd "$ROOT" && RUSTFLAGS="-C target-feature=+crt-static" \
+                cargo build --quiet --release --target x86_64-unknown-linux-gnu \
+                    --target-dir "$SET_CONFIGS_TARGET" -p kolla_set_configs)
             install -m 0755 "$SET_CONFIGS" "$ctx/kolla_set_configs"
             debian_sources > "$ctx/debian.sources" ;;
         kolla-toolbox)
@@ -105,6 +102,8 @@ build_one() {
     fi
     ctx=$(mktemp -d "$IMAGES_CACHE/.context-XXXXXX")
     cp -a "$IMAGES/$name/." "$ctx/"
+    # The parent is in the recipe through its image id; the file is build.sh's.
+    rm -f "$ctx/parent"
     add_context "$name" "$ctx"
     recipe=$( (docker image inspect -f '{{.Id}}' "$parent_ref"
                grep -E '^[a-z_]+=' "$IMAGES/VERSION"
@@ -138,17 +137,23 @@ build_chain() {
     local name=$1
     [ -n "${done_[$name]+set}" ] && return 0
     [ "${PARENT[$name]}" = root ] || build_chain "${PARENT[$name]}"
-    build_one "$name"
+    locked "$name" build_one "$name"
     done_[$name]=1
 }
 
-# One build at a time per cache (up.sh and a developer's run may overlap): the
-# second waits, then finds the first one's images current.
+# One build of an image at a time per cache (up.sh, a developer's run and
+# tests may overlap): the second waits for the first, then finds its image
+# current. Siblings (nova-api beside glance-api) build side by side.
 mkdir -p "$IMAGES_CACHE"
-exec {lock}>"$IMAGES_CACHE/.build.lock"
-flock "$lock"
+locked() {
+    local lock
+    exec {lock}>"$IMAGES_CACHE/.build-$1.lock"
+    flock "$lock"
+    "${@:2}"
+    exec {lock}>&-
+}
 
-debian_ref=$(import_images_root)
+debian_ref=$(locked root import_images_root)
 for name in "${names[@]}"; do
     build_chain "$name"
     echo "$name=$(image_ref "$name")"

@@ -1,10 +1,9 @@
 """The binary cache (plugins/plugin_utils/binary_cache.py) over real SSH.
 
-A loopback sshd made here (as bench/bench.py's start_sshd does, plus the sftp
-subsystem ansible's ssh connection prefers) is the target. A binary is "sent"
-when ansible's ssh connection logs `PUT <controller module file> TO ...` at -vvv:
-that line comes from the connection's put_file, which every transfer goes
-through. Each test gets its own cache directory on the target
+A loopback sshd (tests/env/sshd.py, the one the SSH benchmarks use too) is
+the target. A binary is "sent" when ansible's ssh connection logs
+`PUT <controller module file> TO ...` at -vvv: that line comes from the
+connection's put_file, which every transfer goes through. Each test gets its own cache directory on the target
 (kolla_rust_module_cache_dir), so none depends on another's state.
 """
 import hashlib
@@ -12,75 +11,17 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import textwrap
-import time
+import sys
 
 import pytest
 
 from conftest import MODULES, ROOT, VENV, ansible_env, _run
 
+sys.path.insert(0, str(ROOT / "tests" / "env"))
+from sshd import Sshd  # noqa: E402  (tests/env/sshd.py)
+
 PUT = re.compile(r"^<[^>]+> PUT (\S+) TO (\S+)$", re.M)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Sshd:
-    """One sshd on 127.0.0.1 as root, with its own keys; `wrap` runs it under a command (e.g. unshare).
-
-    SHLVL=1 in the session keeps bash from sourcing root's ~/.bashrc for each
-    command (bash does for a top-level shell run by sshd); on these machines
-    that file starts pyenv, half a second per round trip."""
-
-    def __init__(self, d, wrap=()):
-        d.mkdir()
-        self.dir, self.port = d, free_port()
-        for key in ("host", "client"):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / key)], check=True)
-        shutil.copy(d / "client.pub", d / "authorized_keys")
-        os.chmod(d / "authorized_keys", 0o600)
-        (d / "sshd_config").write_text(textwrap.dedent(f"""\
-            Port {self.port}
-            ListenAddress 127.0.0.1
-            HostKey {d / 'host'}
-            AuthorizedKeysFile {d / 'authorized_keys'}
-            PermitRootLogin prohibit-password
-            PasswordAuthentication no
-            UsePAM no
-            StrictModes no
-            Subsystem sftp internal-sftp
-            SetEnv SHLVL=1
-            PidFile {d / 'sshd.pid'}
-            """))
-        os.makedirs("/run/sshd", exist_ok=True)
-        self.proc = subprocess.Popen([*wrap, "/usr/sbin/sshd", "-D", "-e", "-f", str(d / "sshd_config")],
-                                     stderr=open(d / "sshd.log", "wb"))
-        self.ssh_args = (f"-o StrictHostKeyChecking=no -o UserKnownHostsFile={d / 'known_hosts'} "
-                         f"-o IdentityFile={d / 'client'}")
-        probe = ["ssh", "-p", str(self.port), *self.ssh_args.split(), "-o", "BatchMode=yes", "root@127.0.0.1", "true"]
-        for _ in range(100):
-            if subprocess.run(probe, capture_output=True).returncode == 0:
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"sshd did not answer: {(d / 'sshd.log').read_text()}")
-
-    def inventory(self, path, hosts=("target",), **hostvars):
-        """An inventory of `hosts`, all this sshd, with ansible_ssh_* set."""
-        extra = " ".join(f"{k}={json.dumps(v)}" for k, v in hostvars.items())
-        path.write_text("".join(
-            f"{h} ansible_host=127.0.0.1 ansible_port={self.port} ansible_user=root "
-            f"ansible_ssh_common_args='{self.ssh_args}' {extra}\n" for h in hosts))
-        return path
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

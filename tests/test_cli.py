@@ -31,9 +31,9 @@ def make_configdir(base: Path, enable=(), name="etc") -> Path:
     """A --configdir with globals.yml (only `enable` services on) and generated passwords."""
     configdir = base / name
     configdir.mkdir()
-    # The images tests/env/up.sh builds on the suite's engine, as in etc/kolla/globals.yml.
-    lines = ["network_interface: lo", "kolla_internal_vip_address: 127.0.0.10", "docker_namespace: local/kolla",
-             "openstack_tag: bookworm",
+    # The default image names and tag (openstack.kolla/<image>:2026.1-debian-trixie), as in
+    # etc/kolla/globals.yml: the images tests/env/up.sh builds on the suite's engine.
+    lines = ["network_interface: lo", "kolla_internal_vip_address: 127.0.0.10",
              f"node_config_directory: {base / 'out'}", f"node_custom_config: {base / 'custom'}"]
     lines += [f"enable_{s}: {'true' if s in enable else 'false'}" for s in SERVICES]
     (configdir / "globals.yml").write_text("\n".join(lines) + "\n")

@@ -1,11 +1,14 @@
 """A real all-in-one deployment of the infrastructure services.
 
 site.yml with inventory/all-in-one deploys haproxy, mariadb, memcached and
-rabbitmq from the local Debian images (tests/env/images.d/20-services.sh)
-through our kolla_docker, merge_configs and kolla_set_configs. The tests then
-talk to the services over loopback: SQL through haproxy's VIP, memcached
-stats, an authenticated AMQP handshake, haproxy's stats page. They run in file
-order and share one deployment; the last ones stop and destroy it.
+rabbitmq from the Kolla-contract images (images/build.sh, built for the tests
+by tests/env/images.d/30-kolla-images.sh) through our kolla_docker,
+merge_configs and kolla_set_configs, with the deployment's default image names
+and tag. The tests then check the images' contract (service users, Kolla's
+healthchecks reporting healthy) and talk to the services over loopback: SQL
+through haproxy's VIP, memcached stats, an authenticated AMQP handshake,
+haproxy's stats page. They run in file order and share one deployment; the
+last ones stop and destroy it.
 """
 import json
 import os
@@ -19,12 +22,19 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, VENV, ansible_env, docker, docker_inspect
+from kolla_images import ref
 
 VIP = "127.0.0.10"
 API = "127.0.0.1"
 CONTAINERS = ["haproxy", "mariadb", "memcached", "rabbitmq"]
 VOLUMES = ["mariadb", "rabbitmq", "kolla_logs", "haproxy_socket"]
-IMAGES = [f"local/kolla/{c}:bookworm" for c in CONTAINERS]
+# container -> the image directory it runs (images/<name>)
+IMAGE_OF = {"haproxy": "haproxy", "mariadb": "mariadb-server", "memcached": "memcached", "rabbitmq": "rabbitmq"}
+IMAGES = [ref(IMAGE_OF[c]) for c in CONTAINERS]
+# container -> (server process, the Kolla user it runs as)
+# (haproxy's master stays root, as Kolla's does; its workers run as haproxy.)
+SERVERS = {"mariadb": ("mariadbd", {"mysql"}), "memcached": ("memcached", {"memcached"}),
+           "rabbitmq": ("beam.smp", {"rabbitmq"}), "haproxy": ("haproxy", {"root", "haproxy"})}
 
 
 def parse_passwords(path):
@@ -51,13 +61,17 @@ class Deployment:
                     "network_interface: lo",
                     f"kolla_internal_vip_address: {VIP}",
                     "enable_keepalived: false",
-                    "docker_namespace: local/kolla",
-                    "openstack_tag: bookworm",
-                    'mariadb_image: "{{ docker_image_url }}mariadb"',
                     f"node_config_directory: {self.etc}",
                     f"node_custom_config: {self.custom}",
                     # Short stops: the test's services shut down in a second or two.
                     "docker_graceful_timeout: 20",
+                    # healthcheck_rabbitmq starts an Erlang VM for each of its five checks: on
+                    # this shared, loaded machine one check can take a minute, not 30 s.
+                    "default_container_healthcheck_timeout: 400",
+                    "default_container_healthcheck_interval: 20",
+                    # Likewise the servers' first start (a run at load 30 saw rabbitmq take over 120 s).
+                    "rabbitmq_start_timeout: 600",
+                    "mariadb_start_timeout: 600",
                 ]
                 + [f"enable_{s}: false" for s in
                    ["keystone", "glance", "placement", "nova", "neutron", "heat", "horizon", "cinder"]]
@@ -90,6 +104,7 @@ def started_at(name):
 
 
 def wait_for(predicate, timeout=60, what="condition"):
+    """Polls predicate until it is true; `what` may be a callable, evaluated when the wait fails."""
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
@@ -99,7 +114,7 @@ def wait_for(predicate, timeout=60, what="condition"):
         except OSError as e:
             last = e
         time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last})")
+    raise AssertionError(f"timed out waiting for {what() if callable(what) else what} (last error: {last})")
 
 
 def sql(d, query, host=VIP):
@@ -175,7 +190,7 @@ def amqp_login(user, password, host=API, port=5672):
 def deployment(tmp_path_factory):
     for image in IMAGES:
         if docker("image", "inspect", image, check=False).returncode != 0:
-            pytest.fail(f"{image} is missing: run tests/env/up.sh (tests/env/images.d/20-services.sh)")
+            pytest.fail(f"{image} is missing: run tests/env/up.sh (tests/env/images.d/30-kolla-images.sh)")
     for name in CONTAINERS:
         assert docker_inspect(name) is None, f"a container named {name} already exists; remove it first"
     d = Deployment(tmp_path_factory.mktemp("aio"))
@@ -210,8 +225,51 @@ def test_deploy(deployment):
         info = docker_inspect(name)
         assert info["State"]["Running"], name
         assert info["HostConfig"]["NetworkMode"] == "host"
-    # Our Rust entrypoint installed the configuration files it was given.
+        # The deployment's default names are the ones images/build.sh gives.
+        assert info["Config"]["Image"] == ref(IMAGE_OF[name]), name
+    # Our Rust entrypoint installed the configuration files it was given: config.json
+    # as the roles render it is what kolla_set_configs accepts, or nothing would run.
     assert "kolla_set_configs: installed" in docker("logs", "mariadb").stderr
+    for name in CONTAINERS:
+        assert "Running command:" in docker("logs", name).stdout, name
+
+
+def health(name):
+    return (docker_inspect(name)["State"].get("Health") or {}).get("Status")
+
+
+def test_every_container_reports_healthy(deployment):
+    # Kolla's checks: healthcheck.sh --connect --galera_online (as the monitor user),
+    # healthcheck_listen memcached, healthcheck_rabbitmq, healthcheck_curl on haproxy's monitor port.
+    for name, words in [("mariadb", "healthcheck.sh --defaults-file /etc/mysql/healthcheck.cnf --connect --galera_online"),
+                        ("memcached", "healthcheck_listen memcached 11211"),
+                        ("rabbitmq", "healthcheck_rabbitmq"),
+                        ("haproxy", "healthcheck_curl http://127.0.0.1:61313")]:
+        assert words in " ".join(docker_inspect(name)["Config"]["Healthcheck"]["Test"]), name
+    # The first check runs one interval after the start.
+    wait_for(lambda: all(health(n) == "healthy" for n in CONTAINERS), timeout=900,
+             what=lambda: "every container to report healthy: " + ", ".join(
+                 f"{n}={health(n)} {(docker_inspect(n)['State'].get('Health') or {}).get('Log', [{}])[-1:]}"
+                 for n in CONTAINERS))
+    assert sql(deployment, "SELECT @@wsrep_on, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+                           "WHERE VARIABLE_NAME = 'WSREP_CLUSTER_SIZE')") == "1\t1"
+
+
+def test_services_run_as_their_kolla_users(deployment):
+    for name, (process, expected) in SERVERS.items():
+        ps = docker("exec", name, "ps", "-eo", "user:20,comm").stdout.splitlines()[1:]
+        users = {line.split()[0] for line in ps if line.split()[1:] == [process]}
+        assert users == expected, (name, ps)
+    # Galera's bootstrap left the first server running as a normal member, not as a bootstrap container.
+    assert "BOOTSTRAP_ARGS=--wsrep-new-cluster" not in " ".join(docker_inspect("mariadb")["Config"]["Env"])
+    assert docker("ps", "-aq", "--filter", "name=^bootstrap_mariadb$").stdout.strip() == ""
+    assert docker("ps", "-aq", "--filter", "name=^rabbitmq_bootstrap$").stdout.strip() == ""
+    # The cluster's Erlang cookie came from the bootstrap, owner-read-only, and the server holds none in its environment.
+    cookie = docker("exec", "rabbitmq", "stat", "-c", "%U %a", "/var/lib/rabbitmq/.erlang.cookie").stdout.split()
+    assert cookie == ["rabbitmq", "400"]
+    assert deployment.secrets["rabbitmq_cluster_cookie"] in docker(
+        "exec", "rabbitmq", "cat", "/var/lib/rabbitmq/.erlang.cookie").stdout
+    assert not any("COOKIE" in e for e in docker_inspect("rabbitmq")["Config"]["Env"])
 
 
 def test_sql_through_the_vip(deployment):
@@ -303,8 +361,8 @@ def test_service_database_role_creates_database_and_user(deployment):
 
 def test_config_check_inside_the_container(deployment):
     # kolla_set_configs --check is what kolla_docker asks: 0 means current.
-    assert docker("exec", "mariadb", "kolla_set_configs", "--check", check=False).returncode == 0
-    assert docker("exec", "haproxy", "kolla_set_configs", "--check", check=False).returncode == 0
+    for name in CONTAINERS:
+        assert docker("exec", "-u", "root", name, "kolla_set_configs", "--check", check=False).returncode == 0, name
 
 
 def test_reconfigure_restarts_only_the_changed_service(deployment):

@@ -6,18 +6,14 @@ bootstraps its database in a mariadb-server container, keystone-fernet's
 kolla-ansible commands make the fernet keys, uWSGI serves the API on 5000 and
 kolla-toolbox's python-openstackclient gets a token from it."""
 import json
-import os
 import subprocess
-import time
 import uuid
 
 import pytest
 
-from conftest import ROOT, docker
+from conftest import docker
+from kolla_images import Database, Scratch, build, config_dir, kolla_run, ref, sh, wait_for
 
-IMAGES = ROOT / "images"
-VERSION = dict(line.split("=", 1) for line in (IMAGES / "VERSION").read_text().splitlines()
-               if line and not line.startswith("#"))
 PREFIX = "kimg2-"
 OPENSTACK = ["openstack-base", "keystone", "keystone-ssh", "keystone-fernet"]
 DB_ROOT_PASSWORD = "kimg2-root-pw"
@@ -25,112 +21,26 @@ KEYSTONE_DB_PASSWORD = "kimg2-keystone-db"
 ADMIN_PASSWORD = "kimg2-admin-pw"
 
 
-def ref(name):
-    return f"{VERSION['namespace']}/{name}:{VERSION['tag']}"
-
-
 @pytest.fixture(scope="module")
-def images():
+def scratch():
     """Builds the OpenStack images (mariadb-server and kolla-toolbox come from up.sh's step)."""
-    started = time.monotonic()
-    proc = subprocess.run(["bash", str(IMAGES / "build.sh"), *OPENSTACK, "mariadb-server", "kolla-toolbox"],
-                          capture_output=True, text=True, timeout=3600)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    print(f"images/build.sh {' '.join(OPENSTACK)}: {time.monotonic() - started:.0f} s")
-    yield
-    leftovers = docker("ps", "-aq", "--filter", f"name=^{PREFIX}").stdout.split()
-    if leftovers:
-        docker("rm", "-f", *leftovers, check=False)
+    build(*OPENSTACK, "mariadb-server", "kolla-toolbox")
+    made = Scratch(PREFIX)
+    yield made
+    made.close()
 
 
 @pytest.fixture(scope="module")
-def network(images):
-    name = PREFIX + "net-" + uuid.uuid4().hex[:8]
-    docker("network", "create", name)
-    yield name
-    leftovers = docker("ps", "-aq", "--filter", f"network={name}").stdout.split()
-    if leftovers:
-        docker("rm", "-f", *leftovers, check=False)
-    docker("network", "rm", name, check=False)
+def network(scratch):
+    return scratch.network()
 
 
 @pytest.fixture(scope="module")
-def volumes(images):
-    made = []
-
-    def volume(role):
-        name = PREFIX + role + "-" + uuid.uuid4().hex[:8]
-        docker("volume", "create", name)
-        made.append(name)
-        return name
-
-    yield volume
-    # Containers still using a volume would keep it: they go first.
-    users = docker("ps", "-aq", "--filter", f"name=^{PREFIX}").stdout.split()
-    if users:
-        docker("rm", "-f", *users, check=False)
-    for name in made:
-        docker("volume", "rm", "-f", name, check=False)
-
-
-def config_dir(tmp_path_factory, name, files):
-    """A config_files directory holding files ({relative path: text}), readable by every user."""
-    cfg = tmp_path_factory.mktemp(name)
-    os.chmod(cfg, 0o755)
-    for rel, text in files.items():
-        path = cfg / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        os.chmod(path, 0o644)
-    return cfg
-
-
-def sh(container, script, user=None, check=False, timeout=120):
-    args = ["exec"] + (["--user", user] if user else []) + [container, "bash", "-c", script]
-    return docker(*args, check=check, timeout=timeout)
-
-
-def wait_for(container, script, tries=120):
-    """Runs script in container every half second until it succeeds; its last result."""
-    return sh(container, f"for i in $(seq 1 {tries}); do {script} && exit 0; sleep 0.5; done; {script}", timeout=300)
-
-
-def kolla_run(*args, **kwargs):
-    """docker run with kolla-ansible's environment (KOLLA_CONFIG_STRATEGY) and our prefix."""
-    return docker("run", "-e", "KOLLA_CONFIG_STRATEGY=COPY_ALWAYS", *args, **kwargs)
-
-
-# --- mariadb, as the keystone role's database ---------------------------------------------
-
-MY_CNF = "[mysqld]\ndatadir=/var/lib/mysql\nbind-address=0.0.0.0\nport=3306\nskip-name-resolve\n"
-MARIADB_CONFIG = {
-    "command": "/usr/bin/mariadbd-safe",
-    "config_files": [{"source": "/var/lib/kolla/config_files/my.cnf", "dest": "/etc/mysql/my.cnf",
-                      "owner": "mysql", "perm": "0600"}],
-    "permissions": [{"path": "/var/lib/mysql", "owner": "mysql:mysql", "recurse": True}],
-}
-
-
-@pytest.fixture(scope="module")
-def database(tmp_path_factory, network, volumes):
+def database(tmp_path_factory, scratch, network):
     """A bootstrapped mariadb-server reachable as kimg2-db, with keystone's database and user."""
-    cfg = config_dir(tmp_path_factory, "mariadb", {"config.json": json.dumps(MARIADB_CONFIG), "my.cnf": MY_CNF})
-    data = volumes("mariadb")
-    mounts = ["-v", f"{cfg}:/var/lib/kolla/config_files:ro", "-v", f"{data}:/var/lib/mysql"]
-    boot = kolla_run("--rm", "--name", PREFIX + uuid.uuid4().hex[:8], *mounts, "-e", "KOLLA_BOOTSTRAP=",
-                     "-e", f"DB_ROOT_PASSWORD={DB_ROOT_PASSWORD}", ref("mariadb-server"), check=False, timeout=300)
-    assert boot.returncode == 0, boot.stdout[-2000:] + boot.stderr[-2000:]
-    name = PREFIX + "db-" + uuid.uuid4().hex[:6]
-    kolla_run("-d", "--name", name, "--network", network, "--network-alias", "kimg2-db", *mounts,
-              ref("mariadb-server"))
-    client = f"MYSQL_PWD={DB_ROOT_PASSWORD} mariadb -h 127.0.0.1 -uroot"
-    assert wait_for(name, f"{client} -e 'SELECT 1' >/dev/null 2>&1").returncode == 0, docker("logs", name).stderr
-    # What kolla-ansible's keystone bootstrap tasks create through kolla-toolbox.
-    sql = ("CREATE DATABASE keystone; "
-           f"CREATE USER 'keystone'@'%' IDENTIFIED BY '{KEYSTONE_DB_PASSWORD}'; "
-           "GRANT ALL PRIVILEGES ON keystone.* TO 'keystone'@'%';")
-    sh(name, f'{client} -e "{sql}"', check=True)
-    return name
+    db = Database(scratch, tmp_path_factory.mktemp("mariadb"), network, "kimg2-db", DB_ROOT_PASSWORD)
+    db.create("keystone", "keystone", KEYSTONE_DB_PASSWORD)
+    return db
 
 
 # --- keystone ----------------------------------------------------------------------------
@@ -214,16 +124,17 @@ fi
 
 
 @pytest.fixture(scope="module")
-def keystone(tmp_path_factory, database, network, volumes):
+def keystone(tmp_path_factory, scratch, database, network):
     """keystone bootstrapped (db_sync), its fernet keys made in keystone-fernet, the API up as kimg2-keystone."""
-    cfg = config_dir(tmp_path_factory, "keystone", {
+    tmp = tmp_path_factory.mktemp("keystone")
+    cfg = config_dir(tmp, "keystone", {
         "config.json": json.dumps(KEYSTONE_CONFIG), "keystone.conf": KEYSTONE_CONF,
         "keystone-uwsgi.ini": UWSGI_INI, "keystone-startup.sh": STARTUP})
-    fernet_cfg = config_dir(tmp_path_factory, "keystone-fernet", {
+    fernet_cfg = config_dir(tmp, "keystone-fernet", {
         "config.json": json.dumps(FERNET_CONFIG), "keystone.conf": KEYSTONE_CONF,
         "crontab": "PATH=/var/lib/kolla/venv/bin:/usr/bin:/bin\n0 0 * * * /usr/bin/fernet-rotate.sh\n",
         "fernet-node-sync.sh": NODE_SYNC})
-    keys, logs = volumes("fernet"), volumes("logs")
+    keys, logs = scratch.volume("fernet"), scratch.volume("logs")
     mounts = ["--network", network, "-v", f"{keys}:/etc/keystone/fernet-keys", "-v", f"{logs}:/var/log/kolla"]
 
     # kolla-ansible's bootstrap_service: KOLLA_BOOTSTRAP, db_sync, exit.
@@ -249,7 +160,7 @@ def keystone(tmp_path_factory, database, network, volumes):
         logs_text = docker("run", "--rm", "--entrypoint", "bash", "-v", f"{logs}:/var/log/kolla", ref("keystone"),
                            "-c", "tail -n 40 /var/log/kolla/keystone/*.log", check=False).stdout
         pytest.fail(docker("logs", name).stderr[-3000:] + logs_text[-4000:])
-    return {"keystone": name, "fernet": fernet, "database": database}
+    return {"keystone": name, "fernet": fernet, "database": database.container}
 
 
 def test_db_sync_made_the_schema(keystone):
@@ -336,7 +247,7 @@ def test_keystone_ssh_serves_sshd(tmp_path_factory, keystone, network):
          "owner": "root", "perm": "0600"},
         {"source": "/var/lib/kolla/config_files/id_rsa.pub", "dest": "/var/lib/keystone/.ssh/authorized_keys",
          "owner": "keystone", "perm": "0600"}]}
-    cfg = config_dir(tmp_path_factory, "keystone-ssh", {"config.json": json.dumps(config), "sshd_config": sshd_config,
+    cfg = config_dir(tmp_path_factory.mktemp("keystone-ssh"), "keystone-ssh", {"config.json": json.dumps(config), "sshd_config": sshd_config,
                                                          "id_rsa.pub": key.with_suffix(".pub").read_text()})
     name = PREFIX + "ssh-" + uuid.uuid4().hex[:6]
     kolla_run("-d", "--name", name, "--network", network, "-v", f"{cfg}:/var/lib/kolla/config_files:ro",

@@ -14,19 +14,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, docker
-
-IMAGES = ROOT / "images"
-VERSION = dict(line.split("=", 1) for line in (IMAGES / "VERSION").read_text().splitlines()
-               if line and not line.startswith("#"))
+from kolla_images import IMAGES, VERSION, config_dir, rabbitmq_config, rabbitmq_files, ref, sh, wait_for
 # Kolla's ids, as images/base/users declares them: {name: id}.
 USERS = {name: int(uid) for name, uid in
          (line.split() for line in (IMAGES / "base" / "users").read_text().splitlines()
           if line and not line.startswith("#"))}
 PREFIX = "kimg-"
-
-
-def ref(name):
-    return f"{VERSION['namespace']}/{name}:{VERSION['tag']}"
 
 
 BASE = ref("base")
@@ -97,11 +90,6 @@ def started(tmp_path):
     yield start
     if names:
         docker("rm", "-f", *names, check=False)
-
-
-def sh(container, script, user=None, check=False):
-    args = ["exec"] + (["--user", user] if user else []) + [container, "bash", "-c", script]
-    return docker(*args, check=check)
 
 
 def build(*names):
@@ -344,7 +332,8 @@ def test_shellcheck_clean():
                IMAGES / "rabbitmq" / "extend_start.sh", IMAGES / "rabbitmq" / "healthcheck_rabbitmq",
                IMAGES / "keepalived" / "extend_start.sh", IMAGES / "keepalived" / "check_alive.sh",
                IMAGES / "cron" / "extend_start.sh", IMAGES / "openstack-base" / "uwsgi",
-               *(IMAGES / d / "extend_start.sh" for d in ("keystone", "keystone-ssh", "keystone-fernet")),
+               # Every image's kolla_extend_start, the service images' included.
+               *IMAGES.glob("*/extend_start.sh"),
                ROOT / "tests" / "env" / "images.d" / "30-kolla-images.sh"]
     # tests/env/up.sh installs it; its absence is a broken environment, not a skip.
     assert Path("/usr/bin/shellcheck").exists(), "shellcheck is missing: run tests/env/up.sh"
@@ -460,42 +449,8 @@ def test_memcached_serves_and_is_healthy(started):
 
 # --- rabbitmq ----------------------------------------------------------------------------
 
-RABBITMQ_FILES = {
-    "rabbitmq-env.conf": "RABBITMQ_NODENAME=rabbit@kimg-rabbitmq\nRABBITMQ_LOG_BASE=/var/log/kolla/rabbitmq\n"
-                         "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=\"-kernel inetrc '/etc/rabbitmq/erl_inetrc'\"\n",
-    # Every address: the health check connects to each listener by the node's host name.
-    "rabbitmq.conf": "listeners.tcp.default = 5672\nmanagement.tcp.port = 15672\nlog.file = rabbitmq.log\n",
-    "erl_inetrc": "{file, hosts, \"/etc/hosts\"}.\n{lookup, [file, native]}.\n",
-    "advanced.config": "[].\n",
-    "definitions.json": "{}\n",
-    "enabled_plugins": "[rabbitmq_management,rabbitmq_prometheus].\n",
-}
-# kolla-ansible's rabbitmq.json: every file owned by rabbitmq, 0600.
-RABBITMQ_CONFIG = {
-    "command": "/usr/sbin/rabbitmq-server",
-    "config_files": [{"source": f"/var/lib/kolla/config_files/{name}", "dest": f"/etc/rabbitmq/{name}",
-                      "owner": "rabbitmq", "perm": "0600"} for name in RABBITMQ_FILES],
-    "permissions": [{"path": "/var/lib/rabbitmq", "owner": "rabbitmq:rabbitmq", "recurse": True},
-                    {"path": "/var/log/kolla/rabbitmq", "owner": "rabbitmq:rabbitmq", "recurse": True}],
-}
-
-
-def config_dir(tmp_path, name, files):
-    """A config_files directory holding files ({relative path: text}), readable by every user."""
-    cfg = tmp_path / name
-    cfg.mkdir(mode=0o755)
-    for rel, text in files.items():
-        path = cfg / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    for path in [cfg, *cfg.rglob("*")]:
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    return cfg
-
-
-def wait_for(container, script, tries=120):
-    """Runs script in container every half second until it succeeds; its last result."""
-    return sh(container, f"for i in $(seq 1 {tries}); do {script} && exit 0; sleep 0.5; done; {script}")
+RABBITMQ_FILES = rabbitmq_files("kimg-rabbitmq")
+RABBITMQ_CONFIG = rabbitmq_config(RABBITMQ_FILES)
 
 
 def test_rabbitmq_bootstrap_cookie_then_healthy(tmp_path):

@@ -275,6 +275,31 @@ def test_a_changed_secret_appears_nowhere_in_compare_container_output(kc, tmp_pa
         assert secret not in text, text
 
 
+@ENGINES
+@pytest.mark.parametrize("binary", ["kolla_container", "kolla_docker"])
+@pytest.mark.parametrize("action", ["compare_container", "start_container"])
+def test_diff_mode_shows_environment_keys_never_values(engine, binary, action, kc, tmp_path):
+    # Environment values carry passwords: --diff masks them (fields::SECRET_MASK).
+    if binary == "kolla_docker" and engine == "podman":
+        pytest.skip("kolla_docker (15.6) has no container_engine")
+    name = kc.name("diff")
+    kc(engine, **svc(name, engine, environment={"DB_PASSWORD": "old-pw-kcd", "A": "1"}))
+    ask = {**svc(name, engine, environment={"DB_PASSWORD": "s3cret-kcd", "NEW_TOKEN": "t0ken-kcd"}),
+           "action": action, "docker_host": host_of(engine)}
+    if binary == "kolla_container":
+        ask["container_engine"] = engine
+    run = run_binary(binary, ask, tmp_path, {"diff": True, "check_mode": False})
+    assert run.rc == 0, run.stderr
+    assert run.result["changed"] is True, run.result
+    before, after = run.result["diff"]["before"], run.result["diff"]["after"]
+    assert before["environment.DB_PASSWORD"] == after["environment.DB_PASSWORD"] == "********"
+    assert (before["environment.A"], after["environment.A"]) == ("********", None)
+    assert (before["environment.NEW_TOKEN"], after["environment.NEW_TOKEN"]) == (None, "********")
+    text = json.dumps(run.result) + run.stderr
+    for secret in ("old-pw-kcd", "s3cret-kcd", "t0ken-kcd"):
+        assert secret not in text, text
+
+
 # --- no systemd: the engine supervises, and says so -----------------------
 
 def test_without_systemd_the_engine_policy_supervises_with_a_warning(kc):

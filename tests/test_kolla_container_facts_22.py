@@ -9,6 +9,7 @@ arguments file, one JSON object out); one play per engine drives both
 through ansible-playbook as roles use them."""
 import json
 import os
+import re
 import socket
 import subprocess
 import uuid
@@ -69,7 +70,7 @@ def ours(tmp_path, args, engine=None):
 # Ansible, the Docker SDK and podman-py is most of a run's time. Each run
 # starts as a fresh module process would (arguments re-read, module re-executed).
 REF_DRIVER = """
-import contextlib, io, json, runpy, sys
+import contextlib, io, json, runpy, sys, traceback
 import ansible.module_utils.basic as basic
 module, *argfiles = sys.argv[1:]
 outs = []
@@ -82,6 +83,10 @@ for path in argfiles:
             runpy.run_path(module, run_name="__main__")
         except SystemExit:
             pass
+        except Exception:
+            # 22.2's own error handler can crash (it passes `changed` twice):
+            # recorded so that the run can be retried, not lost with the others.
+            out = io.StringIO(json.dumps({"failed": True, "msg": "REFERENCE CRASHED: " + traceback.format_exc()}))
     outs.append(out.getvalue())
 print(json.dumps(outs))
 """
@@ -141,7 +146,8 @@ def both(tmp_path, ref_module, arg_sets, retries=3):
     mine = [ours(tmp_path, args) for args in arg_sets]
     theirs = ref_many(tmp_path, ref_module, arg_sets)
     for _ in range(retries):
-        again = [i for i, t in enumerate(theirs) if "NotFound" in str(t.get("msg", ""))]
+        again = [i for i, t in enumerate(theirs)
+                 if "NotFound" in str(t.get("msg", "")) or "REFERENCE CRASHED" in str(t.get("msg", ""))]
         if not again:
             break
         for i, out in zip(again, ref_many(tmp_path, ref_module, [arg_sets[i] for i in again])):
@@ -160,6 +166,8 @@ def test_get_containers_running_and_all(engine, world, ref_module, tmp_path):
         ({"name": [run1, stopped, f"{prefix}-absent"], "args": {"get_all_containers": "yes"}}, {run1, stopped}),
         ({"name": run1}, {run1}),
         ({"name": f"{run1},{run2}"}, {run1, run2}),
+        # `args` as key=value text, as an ad-hoc `-a` gives it.
+        ({"args": "get_all_containers=true"}, {run1, run2, stopped}),
     )
     arg_sets = [{"container_engine": engine, "action": "get_containers", **args} for args, _ in cases]
     for args, (_, expected), (mine, theirs) in zip(arg_sets, cases, both(tmp_path, ref_module, arg_sets)):
@@ -240,25 +248,54 @@ def test_get_volumes(engine, world, ref_module, tmp_path):
 
 
 BAD_INPUT = [
-    ({"container_engine": "docker", "action": "get_all"}, ["value of action must be one of", "get_all"]),
-    ({"container_engine": "docker", "action": "get_containers", "args": {"get_all_containers": "maybe"}},
-     ["get_all_containers", "bool"]),
-    ({"container_engine": "docker", "action": "get_containers", "args": {"bogus": 1}}, ["bogus"]),
-    ({"container_engine": "docker", "action": "get_containers", "args": "nonsense"}, ["args", "dict"]),
-    ({"container_engine": "docker", "action": "get_volumes", "name": {"a": 1}}, ["name", "list"]),
-    ({"action": "get_containers"}, ["missing required arguments: container_engine"]),
-    ({"container_engine": "podman", "action": "get_containers", "args": {"get_all_containers": [1]}},
-     ["get_all_containers", "bool"]),
+    {"container_engine": "docker", "action": "get_all"},
+    {"container_engine": "docker", "action": "get_volumes", "name": {"a": 1}},
+    {"action": "get_containers"},
+    # `args` and its sub-options (22.2's `options`): what is wrong, and where.
+    {"container_engine": "docker", "action": "get_containers", "args": {"bogus": 1}},
+    {"container_engine": "docker", "action": "get_containers", "args": {"bogus": 1, "zz": 2, "get_all_containers": 1}},
+    {"container_engine": "docker", "action": "get_containers", "args": {"get_all_containers": "maybe"}},
+    {"container_engine": "podman", "action": "get_containers", "args": {"get_all_containers": [1]}},
+    {"container_engine": "docker", "action": "get_containers", "args": {"get_all_containers": None}},
+    {"container_engine": "docker", "action": "get_containers", "args": "nonsense"},
+    {"container_engine": "docker", "action": "get_containers", "args": "{broken"},
+    {"container_engine": "docker", "action": "get_containers", "args": "get_all_containers"},
+    {"container_engine": "docker", "action": "get_containers", "args": [{"get_all_containers": True}]},
 ]
 
 
-def test_bad_input_fails_once_like_the_reference(ref_module, tmp_path):
-    """Bad arguments: one failure object from each, naming what is wrong."""
-    for (args, words), (mine, theirs) in zip(BAD_INPUT, both(tmp_path, ref_module, [a for a, _ in BAD_INPUT])):
+def same_booleans(text):
+    """ansible-core lists its valid booleans in an order that varies per run: compare them as a set."""
+    return re.sub(r"Valid booleans include: (.*)$",
+                  lambda m: "Valid booleans include: " + ", ".join(sorted(m.group(1).split(", "))), text)
+
+
+def test_bad_input_fails_once_with_the_references_message(ref_module, tmp_path):
+    """Bad arguments: one failure object from each, with 22.2's AnsibleModule's message."""
+    # As Ansible names the module to it (run as a file, AnsibleModule would say "basic.py").
+    arg_sets = [dict(args, _ansible_module_name="kolla_container_facts") for args in BAD_INPUT]
+    for args, (mine, theirs) in zip(BAD_INPUT, both(tmp_path, ref_module, arg_sets)):
         assert mine["failed"] is True and theirs["failed"] is True, (args, mine, theirs)
-        for word in words:
-            assert word in mine["msg"], (args, mine)
-        assert set(mine) <= {"failed", "changed", "msg"}, mine
+        assert mine["changed"] is False, mine
+        assert same_booleans(mine["msg"]) == same_booleans(theirs["msg"]), args
+        # `errors`: every broken rule when there are several (AnsibleModule shows the first).
+        assert set(mine) <= {"failed", "changed", "msg", "errors"}, mine
+        assert mine.get("errors", [mine["msg"]])[0] == mine["msg"]
+
+
+def test_args_that_crash_the_reference_fail_cleanly(ref_module, tmp_path):
+    """Deviation: a number (or list of numbers) as `args` crashes 22.2's
+    AnsibleModule with a TypeError traceback and no result; ours fails with
+    ansible-core's own first check's message."""
+    for value in (5, [1]):
+        args = {"container_engine": "docker", "action": "get_containers", "args": value}
+        proc = subprocess.run([str(PYTHON), str(ref_module), str(_args_file(tmp_path, {"ANSIBLE_MODULE_ARGS": args}))],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.stdout.strip() == "" and "TypeError" in proc.stderr, (proc.stdout, proc.stderr[-500:])
+        mine = ours(tmp_path, args)
+        assert mine["failed"] is True and mine["changed"] is False, mine
+        assert mine["msg"] == "Value '%s' in the sub parameter field 'args' must be a dict, not 'int'" % (
+            value if value == 5 else 1), mine
 
 
 def test_unknown_engine_is_refused_not_taken_for_podman(world, ref_module, tmp_path):
@@ -332,9 +369,23 @@ def test_roles_read_the_facts_through_ansible(world, ref_module, playbook):
                 f"'{run1}' in listed.container_names",
                 f"'{stopped}' not in listed.container_names"]}},
         ]
+    # Bad `args`, with Ansible naming the module: the same failure from both.
+    bad = (("unknown key", {"bogus": 1}), ("not a bool", {"get_all_containers": [1]}),
+           ("not a dict", "nonsense"))
+    tasks += [{"name": name, "ignore_errors": True, "kolla_container_facts": {
+        "container_engine": "docker", "action": "get_containers", "args": args}} for name, args in bad]
     text = json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
+    failures = {}
     for library in (None, ref_module.parent):
         run = playbook(text, library=library, env={"CONTAINER_HOST": PODMAN_HOST})
         assert run.rc == 0, (library, run.stdout[-2000:], run.stderr[-2000:])
         for engine in world[1]:
             assert not run.result(f"{engine} check").get("failed"), (library, engine)
+        failures[library] = [next(r for r in run.records if r["task"] == name) for name, _ in bad]
+    for mine, theirs in zip(failures[None], failures[ref_module.parent]):
+        assert mine["status"] == theirs["status"] == "failed", (mine, theirs)
+        assert mine["result"]["msg"] == theirs["result"]["msg"], (mine, theirs)
+    assert failures[None][0]["result"]["msg"] == (
+        "Unsupported parameters for (kolla_container_facts) module: args.bogus. "
+        "Supported parameters include: get_all_containers.")
+

@@ -447,11 +447,12 @@ def test_reference_has_no_check_mode(playbook, kdt):
 
 def test_diff_mode_shows_before_and_after(playbook, kdt):
     name = kdt("svc")
-    s = svc(name, environment={"FOO": "before-value"})
+    s = svc(name, labels={"tier": "before-value"}, environment={"FOO": "before-secret"})
     run(playbook, "ours", task("start", action="start_container", **s))
+    changed = {**s, "labels": {"tier": "after-value"}, "environment": {"FOO": "after-secret"}}
     r = run(playbook, "ours",
-            task("change", action="start_container", **{**s, "environment": {"FOO": "after-value"}}),
-            task("compare", action="compare_container", **{**s, "environment": {"FOO": "after-value"}}),
+            task("change", action="start_container", **changed),
+            task("compare", action="compare_container", **changed),
             cli=["--check", "--diff"])
     res = r.result("change")
     assert res["changed"] is True and "diff" in res, res
@@ -461,6 +462,10 @@ def test_diff_mode_shows_before_and_after(playbook, kdt):
     assert "before-value" in before and "after-value" not in before
     assert "after-value" in after and "before-value" not in after
     assert "before-value" in r.stdout and "after-value" in r.stdout, "--diff prints the diff"
+    # Environment values carry passwords: the diff names the variable and masks its value.
+    for secret in ("before-secret", "after-secret"):
+        assert secret not in r.stdout and secret not in json.dumps(res)
+    assert '"********"' in before and '"********"' in after
     assert names_field(differences_of(r.result("compare")), "environment.FOO")
 
 

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from conftest import REF_22, ROOT, docker, run_binary
+from kolla_images import ref
 
 NET = "ktb-net"
 DB = "ktb-mariadb"
@@ -89,13 +90,13 @@ def lab():
     # One statement per line: mariadbd's --init-file runs lines.
     init = (f"echo \"CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '{ROOT_PW}';\" > /tmp/init.sql; "
             "echo \"GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;\" >> /tmp/init.sql; ")
-    docker("run", "-d", "--name", DB, "--label", LABEL, "--network", NET, "--entrypoint", "sh",
-           "local/kolla/mariadb:bookworm", "-c",
+    docker("run", "-d", "--name", DB, "--label", LABEL, "--network", NET, "--user", "root", "--entrypoint", "sh",
+           ref("mariadb-server"), "-c",
            f"install -d -o mysql -g mysql /run/mysqld; {init}"
            "mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >/dev/null && "
            "exec mariadbd --user=mysql --datadir=/var/lib/mysql --bind-address=0.0.0.0 --init-file=/tmp/init.sql")
     docker("run", "-d", "--name", RMQ, "--label", LABEL, "--network", NET, "--hostname", RMQ,
-           "--user", "root", "--entrypoint", "sh", "local/kolla/rabbitmq:bookworm", "-c",
+           "--user", "root", "--entrypoint", "sh", ref("rabbitmq"), "-c",
            f"install -d -o rabbitmq -g rabbitmq /var/lib/rabbitmq /var/log/rabbitmq; umask 077; "
            f"printf %s {COOKIE} > /var/lib/rabbitmq/.erlang.cookie; chown rabbitmq: /var/lib/rabbitmq/.erlang.cookie; "
            "HOME=/var/lib/rabbitmq exec runuser -u rabbitmq -- rabbitmq-server")

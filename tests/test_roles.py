@@ -272,3 +272,35 @@ def test_genpwd_keeps_existing_secrets(tmp_path):
     assert values["custom_secret"] == "mine"
     assert len(values["rabbitmq_password"]) == 40 and values["rabbitmq_password"].isalnum()
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_default_images_are_the_ones_images_build_sh_makes(tmp_path):
+    """openstack_tag composed as kolla-ansible 2026.1 composes it (release, base distro, its version)
+    equals images/VERSION's tag, and every infrastructure role names a directory of images/."""
+    version = dict(line.split("=", 1) for line in (ROOT / "images" / "VERSION").read_text().splitlines()
+                   if line and not line.startswith("#"))
+    roles = ["mariadb", "memcached", "rabbitmq"]
+    play = tmp_path / "images.yml"
+    play.write_text(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        + "".join(f"    - ansible.builtin.include_vars: {{file: {ROOT / 'roles' / r / 'defaults' / 'main.yml'}}}\n"
+                  for r in roles)
+        + "    - ansible.builtin.copy:\n"
+          f"        dest: {tmp_path / 'out.json'}\n"
+          "        mode: '0600'\n"
+          "        content: \"{{ {'tag': openstack_tag, 'images': [mariadb_image_full, memcached_image_full,"
+          " rabbitmq_image_full, haproxy_image_full, keepalived_image_full]} | to_json }}\"\n")
+    env = ansible_env(tmp_path)
+    proc = subprocess.run([str(VENV / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventory" / "all-in-one"),
+                           str(play), "-e", f"@{ROOT / 'playbooks' / 'group_vars' / 'all.yml'}"],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    msg = json.loads((tmp_path / "out.json").read_text())
+    assert msg["tag"] == version["tag"] == "2026.1-debian-trixie"
+    names = ["mariadb-server", "memcached", "rabbitmq", "haproxy", "keepalived"]
+    assert msg["images"] == [f"{version['namespace']}/{n}:{version['tag']}" for n in names]
+    assert all((ROOT / "images" / n / "Dockerfile").is_file() for n in names)
+    # The embedded default sets no image name or tag of its own: the defaults above are what it deploys.
+    embedded = (ROOT / "etc" / "kolla" / "globals.yml").read_text()
+    assert not [line for line in embedded.splitlines()
+                if line.split(":")[0] in ("docker_namespace", "openstack_tag", "openstack_release", "mariadb_image")]

@@ -72,7 +72,7 @@ for f in "${all_files[@]}"; do
     case $f in
         test_full_*) full+=("tests/$f") ;;
         test_deploy*|test_roles*) deployment+=("tests/$f") ;;
-        test_systemd_node*|test_kolla_container_systemd*|test_kolla_toolbox*|test_images*)
+        test_systemd_node*|test_kolla_container_systemd*|test_kolla_container_podman_systemd*|test_kolla_toolbox*|test_images*)
             nodes+=("tests/$f") ;;
         test_kolla_docker*|test_kolla_container*|test_docker_*|test_reliability_docker*|test_isolation*)
             docker+=("tests/$f") ;;
@@ -98,9 +98,13 @@ pytest_group() { # name files...
 integration() {
     local start pids=()
     start=$(now)
-    { pytest_group deployment "${deployment[@]}"; pytest_group nodes "${nodes[@]}"; } &
+    # Each side runs its two groups in turn and fails if either failed (a
+    # list's status alone would be its last group's).
+    ( rc=0; pytest_group deployment "${deployment[@]}" || rc=1
+      pytest_group nodes "${nodes[@]}" || rc=1; exit "$rc" ) &
     pids+=($!)
-    { pytest_group docker "${docker[@]}"; pytest_group files "${files[@]}"; } &
+    ( rc=0; pytest_group docker "${docker[@]}" || rc=1
+      pytest_group files "${files[@]}" || rc=1; exit "$rc" ) &
     pids+=($!)
     local rc=0 pid
     for pid in "${pids[@]}"; do wait "$pid" || rc=1; done

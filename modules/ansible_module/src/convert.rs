@@ -45,6 +45,8 @@ impl Type {
     /// "unable to convert to X: " in AnsibleModule's message.
     pub fn coerce(self, value: &Value) -> Result<Value, String> {
         match self {
+            // 2.19's check_type_str turns None into '' (as templating did before).
+            Type::Str | Type::Path if value.is_null() => Ok(Value::String(String::new())),
             Type::Str => Ok(Value::String(python_str(value))),
             Type::Bool => to_bool(value).map(Value::Bool),
             Type::Int => to_int(value),
@@ -184,7 +186,12 @@ fn to_bool(value: &Value) -> Result<bool, String> {
             _ => n.to_string(),
         },
         Value::String(s) => s.to_lowercase(),
-        other => python_str(other),
+        other => {
+            return Err(format!(
+                "{} cannot be converted to a bool",
+                python_type_name(other)
+            ))
+        }
     };
     if TRUE_WORDS.contains(&word.as_str()) {
         return Ok(true);
@@ -192,10 +199,12 @@ fn to_bool(value: &Value) -> Result<bool, String> {
     if FALSE_WORDS.contains(&word.as_str()) {
         return Ok(false);
     }
+    // ansible-core prints its set of booleans, where 1, 1.0 and True are one
+    // member (so are the zeros), in an order that changes from run to run.
     Err(format!(
         "The value '{}' is not a valid boolean. Valid booleans include: {}",
         python_str(value),
-        "'y', 'yes', 'on', '1', 'true', 't', 1, 1.0, True, 'n', 'no', 'off', '0', 'false', 'f', 0, 0.0, False"
+        "'y', 'yes', 'on', '1', 'true', 't', 1, 'n', 'no', 'off', '0', 'false', 'f', 0"
     ))
 }
 
@@ -360,12 +369,10 @@ fn to_list(value: &Value) -> Result<Value, String> {
 fn to_dict(value: &Value) -> Result<Value, String> {
     match value {
         Value::Object(_) => Ok(value.clone()),
-        Value::String(s) if s.trim_start().starts_with('{') => {
-            match serde_json::from_str::<Value>(s) {
-                Ok(v @ Value::Object(_)) => Ok(v),
-                _ => Err("unable to evaluate string as dictionary".into()),
-            }
-        }
+        Value::String(s) if s.starts_with('{') => match serde_json::from_str::<Value>(s) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            _ => Err("unable to evaluate string as dictionary".into()),
+        },
         Value::String(s) if s.contains('=') => parse_key_value_text(s).map(Value::Object),
         Value::String(_) => Err("dictionary requested, could not parse JSON or key=value".into()),
         _ => Err(format!(
@@ -477,7 +484,16 @@ mod tests {
             "{e}"
         );
         assert!(Type::Bool.coerce(&json!(2)).is_err());
-        assert!(Type::Bool.coerce(&json!([])).is_err());
+        // check_type_bool takes only strings and numbers; 1, 1.0 and True are one member of its set.
+        assert_eq!(
+            Type::Bool.coerce(&json!([])).unwrap_err(),
+            "<class 'list'> cannot be converted to a bool"
+        );
+        assert_eq!(
+            Type::Bool.coerce(&json!(null)).unwrap_err(),
+            "<class 'NoneType'> cannot be converted to a bool"
+        );
+        assert!(e.ends_with("Valid booleans include: 'y', 'yes', 'on', '1', 'true', 't', 1, 'n', 'no', 'off', '0', 'false', 'f', 0"), "{e}");
     }
 
     #[test]
@@ -604,6 +620,11 @@ mod tests {
             Type::Dict.coerce(&json!("plain")).unwrap_err(),
             "dictionary requested, could not parse JSON or key=value"
         );
+        // Only text that starts with `{` is read as JSON, as check_type_dict reads it.
+        assert_eq!(
+            Type::Dict.coerce(&json!(" {\"a\": 1}")).unwrap_err(),
+            "dictionary requested, could not parse JSON or key=value"
+        );
         assert_eq!(
             Type::Dict.coerce(&json!("{broken")).unwrap_err(),
             "unable to evaluate string as dictionary"
@@ -631,6 +652,9 @@ mod tests {
             Type::Str.coerce(&json!({"k": "v"})).unwrap(),
             json!("{'k': 'v'}")
         );
+        // 2.19's check_type_str: None becomes ''.
+        assert_eq!(Type::Str.coerce(&json!(null)).unwrap(), json!(""));
+        assert_eq!(Type::Path.coerce(&json!(null)).unwrap(), json!(""));
     }
 
     #[test]

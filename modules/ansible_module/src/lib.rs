@@ -5,6 +5,9 @@
 //! error. Everything else (reading the args file, type coercion, the
 //! `_ansible_*` keys, hiding `no_log` values, printing exactly one JSON object,
 //! turning panics into `failed` JSON) happens here, once, for every module.
+//! A dict option (or a list of dicts) can carry its own sub-options
+//! ([`Param::options`] with an [`ArgSpec::suboptions`] spec), validated level by
+//! level with ansible-core's rules and messages.
 //! A module that assembles options from several sources validates the result
 //! with the same spec through [`Module::validate`] (or [`ArgSpec::validate`]).
 //! The Python renderings modules share ([`python_str`], [`coerce_int`]) and

@@ -35,6 +35,12 @@ pub struct Param {
     pub no_log: bool,
     /// The type of each element of a `list` option.
     pub elements: Option<Type>,
+    /// The sub-options of a `dict` option, or of each element of a `list`
+    /// option whose elements are dicts (ansible-core's `options`).
+    pub options: Option<Box<ArgSpec>>,
+    /// Whether an absent or null dict option is validated as `{}`, so that its
+    /// sub-options' defaults appear (ansible-core's `apply_defaults`).
+    pub apply_defaults: bool,
 }
 
 impl Param {
@@ -49,6 +55,8 @@ impl Param {
             aliases: Vec::new(),
             no_log: false,
             elements: None,
+            options: None,
+            apply_defaults: false,
         }
     }
     typed_constructors! {
@@ -91,6 +99,28 @@ impl Param {
         self.elements = Some(ty);
         self
     }
+    /// Validates the value's keys against `spec` (build it with
+    /// [`ArgSpec::suboptions`]): for a `dict` option, or a `list` one with
+    /// `elements(Type::Dict)`; ansible-core ignores `options` on any other
+    /// type, and so does this crate.
+    pub fn options(mut self, spec: ArgSpec) -> Self {
+        self.options = Some(Box::new(spec));
+        self
+    }
+    /// Validates an absent or null value as `{}`, filling in the sub-options' defaults.
+    pub fn apply_defaults(mut self) -> Self {
+        self.apply_defaults = true;
+        self
+    }
+    /// The sub-option spec validation applies, when the option's type takes one.
+    pub(crate) fn sub_spec(&self) -> Option<&ArgSpec> {
+        let takes_dicts = match self.ty {
+            Type::Dict => true,
+            Type::List => self.elements == Some(Type::Dict),
+            _ => false,
+        };
+        self.options.as_deref().filter(|_| takes_dicts)
+    }
 }
 
 /// `required_if`: when `key == value`, the listed options (all, or any one) must be set.
@@ -126,6 +156,12 @@ impl ArgSpec {
             required_together: Vec::new(),
             supports_check_mode: true,
         }
+    }
+    /// An empty spec for a dict option's sub-options (see [`Param::options`]);
+    /// its cross-option rules apply inside each dict, and unknown keys are
+    /// reported in the module's message under their path (`args.foo`).
+    pub fn suboptions() -> Self {
+        ArgSpec::new("")
     }
     /// Adds an option.
     pub fn param(mut self, p: Param) -> Self {

@@ -2,7 +2,7 @@
 //! listing when `action` is absent, 22.2's actions when it is given), and the
 //! typed form `main` dispatches on.
 
-use ansible_module::{ArgSpec, Failure, Module, Param, Type};
+use ansible_module::{ArgSpec, Param, Type};
 use serde::Deserialize;
 
 /// kolla-ansible 22.2's actions; the spec's choices are made from this list.
@@ -58,13 +58,16 @@ pub struct Args {
     pub name: Vec<String>,
     /// 22.2's action; None keeps 15.6's behaviour.
     pub action: Option<Action>,
+    /// 22.2's per-action options, validated against their own sub-options;
+    /// None only when a task gives `args: null`.
+    pub args: Option<ActionArgs>,
     /// How to reach the engine, `container_engine` included.
     #[serde(flatten)]
     pub connection: docker_client::Options,
 }
 
 /// `args`, 22.2's per-action options.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ActionArgs {
     /// get_containers: stopped containers too.
     pub get_all_containers: bool,
@@ -80,7 +83,7 @@ pub fn spec() -> ArgSpec {
                 .default(Vec::<String>::new()),
         )
         .param(Param::str("action").choices(&actions))
-        .param(Param::dict("args").default(serde_json::Map::new()))
+        .param(action_args_param())
         .param(Param::str("api_version").default("auto"))
         .param(
             Param::str("container_engine")
@@ -99,25 +102,20 @@ pub fn spec() -> ArgSpec {
     spec
 }
 
-/// `args`' own options, validated like a module's: ansible_module has no
-/// nested `options`, so the dict is checked against this spec on its own.
-fn action_args_spec() -> ArgSpec {
-    ArgSpec::new("kolla_container_facts").param(Param::bool("get_all_containers").default(false))
+/// `args` with 22.2's sub-options, so that its errors read as 22.2's
+/// AnsibleModule words them (`args.foo`, `found in 'args'`).
+fn action_args_param() -> Param {
+    let options = ArgSpec::suboptions().param(Param::bool("get_all_containers").default(false));
+    Param::dict("args")
+        .default(serde_json::Map::new())
+        .options(options)
 }
 
-/// The options, typed.
-pub fn parse(m: &Module) -> Result<(Args, ActionArgs), Failure> {
-    let args: Args = m.parse()?;
-    let raw = match m.get("args") {
-        serde_json::Value::Object(map) => map.clone(),
-        _ => serde_json::Map::new(),
-    };
-    let validated = action_args_spec()
-        .validate(&raw)
-        .map_err(|e| Failure::new(format!("args: {e}")))?;
-    let action_args = serde_json::from_value(serde_json::Value::Object(validated.params))
-        .map_err(|e| Failure::new(format!("args: {e}")))?;
-    Ok((args, action_args))
+impl Args {
+    /// `args`, with its defaults when a task gives `args: null`.
+    pub fn action_args(&self) -> ActionArgs {
+        self.args.clone().unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -153,9 +151,42 @@ mod tests {
         raw.insert("action".into(), "get_containers_state".into());
         // As in ansible-core, name's default ([]) counts as given.
         assert!(spec.validate(&raw).is_ok());
-        let bad = action_args_spec()
-            .validate(&serde_json::from_str(r#"{"get_all_containers": "maybe"}"#).unwrap())
-            .unwrap_err();
-        assert!(bad.to_string().contains("get_all_containers"), "{bad}");
+    }
+
+    #[test]
+    fn args_are_validated_as_22_2_validates_them() {
+        let spec = spec();
+        let run = |args: serde_json::Value| {
+            let mut raw = serde_json::Map::new();
+            raw.insert("container_engine".into(), "docker".into());
+            raw.insert("args".into(), args);
+            spec.validate(&raw)
+        };
+        let ok = run(serde_json::json!("get_all_containers=yes")).unwrap();
+        assert_eq!(
+            ok.params["args"],
+            serde_json::json!({"get_all_containers": true})
+        );
+        let msg = |args| run(args).unwrap_err().messages[0].clone();
+        assert_eq!(
+            msg(serde_json::json!({"foo": 1})),
+            "Unsupported parameters for (kolla_container_facts) module: args.foo. \
+             Supported parameters include: get_all_containers."
+        );
+        assert!(
+            msg(serde_json::json!({"get_all_containers": "maybe"})).starts_with(
+                "argument 'get_all_containers' is of type str found in 'args'. and we were \
+             unable to convert to bool: The value 'maybe' is not a valid boolean."
+            )
+        );
+    }
+
+    #[test]
+    fn absent_args_hold_the_defaults() {
+        let mut raw = serde_json::Map::new();
+        raw.insert("container_engine".into(), "podman".into());
+        let params = spec().validate(&raw).unwrap().params;
+        let args: Args = serde_json::from_value(params.into()).unwrap();
+        assert!(!args.action_args().get_all_containers);
     }
 }

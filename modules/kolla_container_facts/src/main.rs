@@ -19,14 +19,16 @@ use error::FactsError;
 
 fn main() {
     ansible_module::run(args::spec(), |m: &Module| {
-        let (args, action_args) = args::parse(m)?;
+        let args: args::Args = m.parse()?;
         let settings = args.connection.settings();
         let rt = docker_client::runtime().map_err(FactsError::Runtime)?;
         let result = rt.block_on(async {
             let client = docker_client::connect(&settings)?;
             match args.action {
                 None => legacy::running(&client, &args.name).await,
-                Some(action) => actions::run(&client, action, &args.name, &action_args).await,
+                Some(action) => {
+                    actions::run(&client, action, &args.name, &args.action_args()).await
+                }
             }
         });
         result.map_err(Into::into)

@@ -260,8 +260,14 @@ impl<'a> Worker<'a> {
                 vec![self.absent()]
             }
             Some(found) => {
-                let mut d = self.differences(&want, &found, None).await?;
-                failures.extend(failure::of_differences(&d, &found.info, &self.task.params));
+                let ctx = self.context(&want, Some(&found), None).await?;
+                let mut d = fields::differences(&want, &found.info, &ctx);
+                failures.extend(failure::of_differences(
+                    &d,
+                    &found.info,
+                    &self.task.params,
+                    &ctx,
+                ));
                 // 15.6 asks kolla_set_configs only of an otherwise equal container; 22.2 always.
                 let ask = d.is_empty() || self.task.profile == Profile::KollaContainer;
                 if ask {

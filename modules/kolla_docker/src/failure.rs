@@ -6,7 +6,7 @@
 //! Environment values never appear: 22.2 shows only the variables' names, and
 //! so does every failure here.
 
-use crate::fields::Difference;
+use crate::fields::{Ctx, Difference};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
@@ -73,11 +73,13 @@ fn failure(name: &str, (current, desired): (Value, Value)) -> Value {
 }
 
 /// The failures of the checks `diffs` fail, 22.2's first and in its order;
-/// `info` is the container's inspect data, `params` the task's merged options.
+/// `info` is the container's inspect data, `params` the task's merged options,
+/// `ctx` the wanted image and engine the comparison used.
 pub fn of_differences(
     diffs: &[Difference],
     info: &Value,
     params: &Map<String, Value>,
+    ctx: &Ctx,
 ) -> Vec<Value> {
     let field = |d: &Difference| -> String {
         let f = d.name.split_once('.').map_or(d.name.as_str(), |(f, _)| f);
@@ -87,7 +89,7 @@ pub fn of_differences(
     let mut out: Vec<Value> = CHECKS
         .iter()
         .filter(|c| failed.contains(**c))
-        .map(|c| failure(c, shown(c, info, params)))
+        .map(|c| failure(c, shown(c, info, params, ctx)))
         .collect();
     // Differences 22.2 has no check for (tty, the engine's restart policy
     // where there is no systemd): our own name, and for keyed fields only
@@ -151,8 +153,10 @@ fn non_empty(v: &Value) -> Value {
     }
 }
 
-/// The `(current, desired)` 22.2's `diff_<check>` shows.
-fn shown(check: &str, info: &Value, params: &Map<String, Value>) -> (Value, Value) {
+/// The `(current, desired)` 22.2's `diff_<check>` shows. On podman 22.2 reads
+/// libpod's inspect, which spells image ids without `sha256:` and
+/// capabilities with `CAP_`.
+fn shown(check: &str, info: &Value, params: &Map<String, Value>, ctx: &Ctx) -> (Value, Value) {
     let host = &info["HostConfig"];
     let config = &info["Config"];
     let opt = |k: &str| param(params, k).cloned().unwrap_or(Value::Null);
@@ -163,13 +167,23 @@ fn shown(check: &str, info: &Value, params: &Map<String, Value>) -> (Value, Valu
             } else {
                 "SecurityOpt"
             };
-            (
-                sorted(strings(host.get(key))),
-                sorted(strings(param(params, check))),
-            )
+            let mut current = strings(host.get(key));
+            if ctx.podman && check == "cap_add" {
+                current = current
+                    .into_iter()
+                    .map(|c| format!("CAP_{}", crate::podman::capability(&c)))
+                    .collect();
+            }
+            (sorted(current), sorted(strings(param(params, check))))
         }
         "image" => {
-            let id = non_empty(&info["Image"]);
+            let mut id = non_empty(&info["Image"]);
+            if let (true, Some(bare)) = (
+                ctx.podman,
+                id.as_str().and_then(|i| i.strip_prefix("sha256:")),
+            ) {
+                id = json!(bare);
+            }
             let current = if id.is_null() {
                 config["Image"].clone()
             } else {
@@ -179,10 +193,7 @@ fn shown(check: &str, info: &Value, params: &Map<String, Value>) -> (Value, Valu
         }
         "ipc_mode" => (non_empty(&host["IpcMode"]), non_empty(&opt("ipc_mode"))),
         "pid_mode" => (non_empty(&host["PidMode"]), non_empty(&opt("pid_mode"))),
-        "labels" => {
-            let current = config.get("Labels").cloned().unwrap_or_else(|| json!({}));
-            (current, opt("labels"))
-        }
+        "labels" => (labels_shown(config, ctx, params), opt("labels")),
         "privileged" => (host["Privileged"].clone(), opt("privileged")),
         "cgroupns_mode" => {
             let current = [&host["CgroupnsMode"], &host["CgroupMode"]]
@@ -245,6 +256,32 @@ fn shown(check: &str, info: &Value, params: &Map<String, Value>) -> (Value, Valu
         "healthcheck" => (config["Healthcheck"].clone(), opt("healthcheck")),
         _ => (Value::Null, Value::Null),
     }
+}
+
+/// The container's labels as 22.2's diff shows them: its compare_labels has
+/// already deleted, from the very dict the diff reads, each label of the
+/// wanted image the task does not set, stopping at the first such label the
+/// task sets to another value (image labels in key order, as engines send them).
+fn labels_shown(config: &Value, ctx: &Ctx, params: &Map<String, Value>) -> Value {
+    let mut current = config["Labels"].as_object().cloned().unwrap_or_default();
+    let empty = Map::new();
+    let wanted = param(params, "labels")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let image_labels = ctx
+        .image
+        .as_ref()
+        .and_then(|i| i["Config"]["Labels"].as_object());
+    for (k, v) in image_labels.into_iter().flatten() {
+        match wanted.get(k) {
+            Some(w) if w != v => break,
+            Some(_) => {}
+            None => {
+                current.remove(k);
+            }
+        }
+    }
+    Value::Object(current)
 }
 
 /// 22.2's volumes: the anonymous volumes and `src:dest:mode` binds, each side.
@@ -331,7 +368,7 @@ mod tests {
             json!("old-secret"),
             json!("s3cret-xyz"),
         )];
-        let f = of_differences(&d, &inspect(), &p);
+        let f = of_differences(&d, &inspect(), &p, &Ctx::default());
         assert_eq!(
             f,
             [json!({"name": "environment",
@@ -366,7 +403,7 @@ mod tests {
             diff("cgroupns_mode", json!("host"), json!("private")),
             diff("ipc_mode", json!("private"), json!(null)),
         ];
-        let f = of_differences(&d, &inspect(), &p);
+        let f = of_differences(&d, &inspect(), &p, &Ctx::default());
         let names: Vec<&str> = f.iter().map(|f| f["name"].as_str().unwrap()).collect();
         assert_eq!(
             names,
@@ -408,7 +445,7 @@ mod tests {
     fn image_falls_back_to_the_configured_name() {
         let mut info = inspect();
         info["Image"] = json!("");
-        let (current, _) = shown("image", &info, &Map::new());
+        let (current, _) = shown("image", &info, &Map::new(), &Ctx::default());
         assert_eq!(current, "127.0.0.1:5000/svc:1");
     }
 
@@ -419,7 +456,7 @@ mod tests {
             diff("sysctls.PASSWORDISH", json!("old"), json!("new")),
             diff("sysctls.GONE", json!("x"), Value::Null),
         ];
-        let f = of_differences(&d, &inspect(), &Map::new());
+        let f = of_differences(&d, &inspect(), &Map::new(), &Ctx::default());
         assert_eq!(
             f,
             [
@@ -436,5 +473,51 @@ mod tests {
         assert_eq!(missing("x")["desired"], "x");
         assert_eq!(stale_config("changed".into())["current"], "changed");
         assert_eq!(systemd_unit()["desired"], "up_to_date");
+    }
+
+    #[test]
+    fn labels_lose_the_wanted_image_s_as_22_2_s_compare_leaves_them() {
+        let mut info = inspect();
+        info["Config"]["Labels"] = json!({"a": "1", "kolla_version": "x", "mine": "2"});
+        let ctx = Ctx {
+            image: Some(json!({"Config": {"Labels": {"a": "1", "kolla_version": "x"}}})),
+            ..Ctx::default()
+        };
+        let (current, _) = shown(
+            "labels",
+            &info,
+            &params(json!({"labels": {"mine": "3"}})),
+            &ctx,
+        );
+        assert_eq!(current, json!({"mine": "2"}));
+        // A label the task sets to another value than the image's stops 22.2's pass.
+        let (current, _) = shown(
+            "labels",
+            &info,
+            &params(json!({"labels": {"a": "9"}})),
+            &ctx,
+        );
+        assert_eq!(
+            current,
+            json!({"a": "1", "kolla_version": "x", "mine": "2"})
+        );
+    }
+
+    #[test]
+    fn podman_shows_libpod_spellings() {
+        let ctx = Ctx {
+            podman: true,
+            ..Ctx::default()
+        };
+        let p = params(json!({"cap_add": ["NET_RAW"], "image": "svc:2"}));
+        assert_eq!(
+            shown("cap_add", &inspect(), &p, &ctx).0,
+            json!(["CAP_NET_ADMIN", "CAP_SYS_ADMIN"])
+        );
+        assert_eq!(shown("image", &inspect(), &p, &ctx).0, json!("abc"));
+        assert_eq!(
+            shown("image", &inspect(), &p, &Ctx::default()).0,
+            json!("sha256:abc")
+        );
     }
 }

@@ -239,7 +239,14 @@ pub enum Kind {
     Set,
     /// Objects compared key by key; differences are named `field.KEY`.
     Dict,
+    /// As `Dict`, but the values are secrets (passwords in `environment`):
+    /// differences carry `SECRET_MASK` for a present value, so neither
+    /// `--diff` nor a result ever shows one.
+    SecretDict,
 }
+
+/// What a differing secret value is shown as (absent stays null).
+pub const SECRET_MASK: &str = "********";
 
 /// What a field must be, for this task: the comparison mode and the value.
 #[derive(Debug, Clone, PartialEq)]
@@ -732,7 +739,7 @@ pub const ROWS: &[Row] = &[
     Row::custom(
         "environment",
         Some(Arg::dict().common(Fallback::Nothing)),
-        Kind::Dict,
+        Kind::SecretDict,
         true,
         Custom {
             create: |v, params, b| {
@@ -945,7 +952,25 @@ pub const ROWS: &[Row] = &[
         Arg::flag(false),
         Ops::HostFlag(|h| &mut h.privileged),
     ),
-    Row::option("graceful_timeout", Arg::int().common(Fallback::Int(10))),
+    Row::custom(
+        "graceful_timeout",
+        Some(Arg::int().common(Fallback::Int(10))),
+        Kind::Value,
+        false,
+        Custom {
+            // 22.2's podman worker makes it the container's own stop timeout;
+            // podman's Docker-compatible create would otherwise leave 0, so a
+            // plain `podman stop` would kill at once. Not compared, as in 22.2.
+            create: |v, params, b| {
+                if on_podman(params) {
+                    b.stop_timeout = v.as_i64();
+                }
+                Ok(())
+            },
+            wanted: |_, _| Expect::Ignore,
+            current: |_, _, _| Value::Null,
+        },
+    ),
     Row::option("remove_on_exit", Arg::flag(true)),
     Row::custom(
         "restart_policy",
@@ -1263,7 +1288,12 @@ pub fn differences(want: &Want, current: &Value, ctx: &Ctx) -> Vec<Difference> {
             Expect::AllowMorePresent(w) => (w, false),
         };
         match f.kind {
-            Kind::Dict => {
+            Kind::Dict | Kind::SecretDict => {
+                let shown = |v: Option<&Value>| match (v, f.kind) {
+                    (None, _) => Value::Null,
+                    (Some(_), Kind::SecretDict) => json!(SECRET_MASK),
+                    (Some(v), _) => v.clone(),
+                };
                 let empty = Map::new();
                 let wm = wanted.as_object().unwrap_or(&empty);
                 let cm = cur.as_object().unwrap_or(&empty);
@@ -1273,11 +1303,7 @@ pub fn differences(want: &Want, current: &Value, ctx: &Ctx) -> Vec<Difference> {
                 for k in keys {
                     let (a, b) = (wm.get(k), cm.get(k));
                     if a != b {
-                        out.push(diff(
-                            format!("{}.{k}", row.name),
-                            b.cloned().unwrap_or(Value::Null),
-                            a.cloned().unwrap_or(Value::Null),
-                        ));
+                        out.push(diff(format!("{}.{k}", row.name), shown(b), shown(a)));
                     }
                 }
             }
@@ -1427,6 +1453,36 @@ mod tests {
             assert!(names.contains(&n.to_string()), "{n} missing from {names:?}");
         }
         assert!(!names.contains(&"environment.PATH".to_string()));
+    }
+
+    #[test]
+    fn environment_values_never_reach_a_difference() {
+        let w = want(json!({"environment": {"DB_PASSWORD": "n3w-s3cret", "NEW": "x"}}));
+        let mut cur = inspect_of(&body(&w), &image());
+        cur["Config"]["Env"] = json!(["DB_PASSWORD=0ld-s3cret", "GONE=g0ne-s3cret"]);
+        let d = differences(&w, &cur, &ctx());
+        let text =
+            serde_json::to_string(&d.iter().map(|d| (&d.before, &d.after)).collect::<Vec<_>>())
+                .unwrap();
+        assert!(
+            !text.contains("s3cret") && !text.contains("\"x\""),
+            "{text}"
+        );
+        let by_name = |n: &str| d.iter().find(|d| d.name == n).unwrap();
+        assert_eq!(
+            by_name("environment.DB_PASSWORD").before,
+            json!(SECRET_MASK)
+        );
+        assert_eq!(by_name("environment.NEW").before, Value::Null);
+        assert_eq!(by_name("environment.GONE").after, Value::Null);
+        // Labels are no secrets: their values stay visible.
+        let w = want(json!({"labels": {"l": "1"}}));
+        let d = differences(&w, &inspect_of(&body(&want(json!({}))), &image()), &ctx());
+        assert!(
+            d.iter()
+                .any(|d| d.name == "labels.l" && d.after == json!("1")),
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -7,14 +7,17 @@
 //! (scalar style, tag, anchor, line) and the YAML syntax is the same. Its
 //! sibling saphyr and yaml-rust2 were not used for loading or dumping: they
 //! resolve scalars by YAML 1.2 (`yes`, `010`) and emit another style; see
-//! [`resolve`] and [`dump`] for the cases that decided it. One syntax differs
-//! from PyYAML's scanner: `*a: v` (an alias as a key, no space) is an alias
-//! named `a:` to a YAML 1.2 parser, so it fails as an unknown anchor.
+//! [`resolve`] and [`dump`] for the cases that decided it. Anchor and alias
+//! names are where PyYAML's scanner differs: it ends `*a: v` (an alias as a
+//! key, no space) at the colon, where a YAML 1.2 parser reads an alias named
+//! `a:`; [`names`] checks every name on saphyr's events and ends it where
+//! PyYAML does.
 
 pub mod dump;
 pub mod error;
 pub mod load;
 pub mod merge;
+pub mod names;
 pub mod resolve;
 pub mod value;
 

@@ -5,10 +5,12 @@
 //! key equality.
 
 use crate::error::YamlError;
+use crate::names::{self, Names, Split};
 use crate::resolve::{self, Implicit, Zone};
 use crate::value::{self, Date, DateTime, Int, Map, Scalar, Value};
 use base64::Engine as _;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -85,6 +87,28 @@ fn syntax(span: &Span, msg: impl Into<String>) -> YamlError {
 /// Composes the single document of `text`; `None` when it has none.
 fn compose(text: &str) -> Result<Option<(Composer, NodeId)>, YamlError> {
     check_printable(text)?;
+    let mut text = Cow::Borrowed(text);
+    // Each split puts a space between a name character and a `:` or `?`,
+    // and puts none anywhere else: there are finitely many such pairs.
+    loop {
+        match compose_once(&text)? {
+            Composed::Whole(doc) => return Ok(doc),
+            Composed::Split(at) => text = Cow::Owned(names::split(&text, &at)),
+        }
+    }
+}
+
+/// How one pass of the parser over a text ended.
+enum Composed {
+    /// The document (or none).
+    Whole(Option<(Composer, NodeId)>),
+    /// A name PyYAML ends earlier: split it there and parse again.
+    Split(Split),
+}
+
+/// One pass of the parser, with every anchor and alias name checked.
+fn compose_once(text: &str) -> Result<Composed, YamlError> {
+    let mut names = Names::new(text);
     let mut c = Composer {
         nodes: Vec::new(),
         anchors: HashMap::new(),
@@ -95,10 +119,21 @@ fn compose(text: &str) -> Result<Option<(Composer, NodeId)>, YamlError> {
     let mut root = None;
     let mut documents = 0;
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| YamlError::Syntax {
-            line: e.marker().line(),
-            msg: e.info().to_string(),
-        })?;
+        let (event, span) = match event {
+            Ok(event) => event,
+            Err(e) => {
+                if let Some(at) = names.error(e.marker())? {
+                    return Ok(Composed::Split(at));
+                }
+                return Err(YamlError::Syntax {
+                    line: e.marker().line(),
+                    msg: e.info().to_string(),
+                });
+            }
+        };
+        if let Some(at) = names.event(&event, &span)? {
+            return Ok(Composed::Split(at));
+        }
         let line = span.start.line();
         let is_map = matches!(event, Event::MappingStart(..));
         let id = match event {
@@ -178,7 +213,7 @@ fn compose(text: &str) -> Result<Option<(Composer, NodeId)>, YamlError> {
             },
         }
     }
-    Ok(root.map(|r| (c, r)))
+    Ok(Composed::Whole(root.map(|r| (c, r))))
 }
 
 fn implicit_tag(i: Implicit) -> String {

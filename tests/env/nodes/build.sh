@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds kolla-test/systemd-node:bookworm, the systemd test node (see Dockerfile
 # beside this script), in the engine `docker` talks to (DOCKER_HOST: the test
-# engine when up.sh runs this). The base is local/debian:bookworm, which
-# tests/env/images.d/20-services.sh debootstraps.
+# engine when up.sh runs this). The base is local/debian:bookworm, the cached
+# debootstrapped root (tests/env/lib.sh), imported here when missing.
 # The Debian mirror is whatever this machine's apt uses: its source lists (the
 # files apt itself reads) and the keyrings they name are copied into the image.
 # Idempotent: the recipe's hash (Dockerfile, files, staged sources, base image
@@ -15,8 +15,13 @@ BASE=local/debian:bookworm
 
 say() { echo "[env] $*" >&2; }
 
+ROOT=$(cd "$HERE/../../.." && pwd)
+CACHE=${KOLLA_RUST_CACHE:-/var/cache/kolla-rust}
+# shellcheck source=tests/env/lib.sh
+. "$ROOT/tests/env/lib.sh"
+import_debian_base "$(debian_rootfs "$(debian_mirror)")"
 if ! base_id=$(docker image inspect -f '{{.Id}}' "$BASE" 2>/dev/null); then
-    echo "$BASE is missing from the engine: run tests/env/up.sh (images.d/20-services.sh makes it)" >&2
+    echo "$BASE is missing from the engine after its import (tests/env/lib.sh import_debian_base)" >&2
     exit 1
 fi
 
@@ -25,6 +30,22 @@ log=$(mktemp)
 trap 'rm -rf "$ctx" "$log"' EXIT
 cp "$HERE/Dockerfile" "$ctx/Dockerfile"
 cp -a "$HERE/rootfs" "$ctx/rootfs"
+
+# podman-py for kolla-ansible 22.2's podman worker (Debian bookworm has no
+# python3-podman), fetched on this machine (the node has no network) and cached;
+# the wheel's own bytes join the recipe hash below.
+WHEELS=${KOLLA_RUST_CACHE:-/var/cache/kolla-rust}/wheels
+PIP=${KOLLA_RUST_VENV:-${KOLLA_RUST_CACHE:-/var/cache/kolla-rust}/venv}/bin/pip
+mkdir -p "$WHEELS" "$ctx/wheels"
+for pin in $(cat "$HERE/wheels.txt"); do
+    wheel="$WHEELS/${pin%%==*}-${pin##*==}-py3-none-any.whl"
+    if [ ! -s "$wheel" ]; then
+        say "downloading $pin"
+        "$PIP" download -q --no-deps --only-binary=:all: "$pin" -d "$WHEELS"
+    fi
+    [ -s "$wheel" ] || { echo "pip did not leave $wheel" >&2; exit 1; }
+    cp "$wheel" "$ctx/wheels/"
+done
 
 # The same files apt reads: Dir::Etc::sourcelist and the *.list / *.sources
 # parts in Dir::Etc::sourceparts (other suffixes, e.g. disabled lists, are not read).
