@@ -106,6 +106,25 @@ class Scratch:
             docker("volume", "rm", "-f", vol, check=False)
 
 
+def module_fixtures(prefix, *images):
+    """The module fixtures every image test file starts from: `scratch` (images
+    built first, then a Scratch whose names start with prefix, all removed at
+    the end) and `network` (one network of it). Assign both at module level."""
+
+    @pytest.fixture(scope="module")
+    def scratch():
+        build(*images)
+        made = Scratch(prefix)
+        yield made
+        made.close()
+
+    @pytest.fixture(scope="module")
+    def network(scratch):
+        return scratch.network()
+
+    return scratch, network
+
+
 MY_CNF = "[mysqld]\ndatadir=/var/lib/mysql\nbind-address=0.0.0.0\nport=3306\nskip-name-resolve\n"
 MARIADB_CONFIG = {
     "command": "/usr/bin/mariadbd-safe",

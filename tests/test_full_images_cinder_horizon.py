@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import docker
-from kolla_images import Database, Rabbit, Scratch, build, config_dir, kolla_run, ref, sh, wait_for
+from kolla_images import Database, Rabbit, config_dir, kolla_run, module_fixtures, ref, sh, wait_for
 
 PREFIX = "kimg-ch-"
 IMAGES = ["cinder-api", "cinder-scheduler", "horizon"]
@@ -27,18 +27,8 @@ RABBIT_ALIAS = "kimg-ch-rabbit"
 KEYSTONE_URL = "http://kimg-ch-keystone:5000"
 
 
-@pytest.fixture(scope="module")
-def scratch():
-    """Builds the images (mariadb-server and rabbitmq come from up.sh's step)."""
-    build(*IMAGES, "mariadb-server", "rabbitmq")
-    made = Scratch(PREFIX)
-    yield made
-    made.close()
-
-
-@pytest.fixture(scope="module")
-def network(scratch):
-    return scratch.network()
+# Builds the images (mariadb-server and rabbitmq come from up.sh's step).
+scratch, network = module_fixtures(PREFIX, *IMAGES, "mariadb-server", "rabbitmq")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import docker
-from kolla_images import Database, Rabbit, Scratch, build, config_dir, kolla_run, ref, sh
+from kolla_images import Database, Rabbit, config_dir, kolla_run, module_fixtures, ref, sh
 
 PREFIX = "kimg-nh-"
 IMAGES = ["neutron-server", "heat-api", "heat-api-cfn", "heat-engine"]
@@ -30,18 +30,8 @@ RABBIT_HOST = "kimg-nh-rabbit"
 SHORT_DB_WAIT = "3"
 
 
-@pytest.fixture(scope="module")
-def scratch():
-    """Builds the images (mariadb-server and rabbitmq come from up.sh's step: cached)."""
-    build(*IMAGES, "mariadb-server", "rabbitmq")
-    made = Scratch(PREFIX)
-    yield made
-    made.close()
-
-
-@pytest.fixture(scope="module")
-def network(scratch):
-    return scratch.network()
+# Builds the images (mariadb-server and rabbitmq come from up.sh's step: cached).
+scratch, network = module_fixtures(PREFIX, *IMAGES, "mariadb-server", "rabbitmq")
 
 
 @pytest.fixture(scope="module")

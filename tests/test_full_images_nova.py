@@ -16,7 +16,7 @@ import uuid
 import pytest
 
 from conftest import docker
-from kolla_images import Database, Rabbit, Scratch, build, config_dir, kolla_run, ref, sh, wait_for
+from kolla_images import Database, Rabbit, config_dir, kolla_run, module_fixtures, ref, sh, wait_for
 
 PREFIX = "kimg-nova-"
 PLACEMENT_ALIAS = PREFIX + "placement"
@@ -32,18 +32,8 @@ COMPUTE_HOST = PREFIX + "compute1"
 CELL0_UUID = "00000000-0000-0000-0000-000000000000"
 
 
-@pytest.fixture(scope="module")
-def scratch():
-    """Builds the nova images, and placement-api, which nova-compute cannot start without."""
-    build(*NOVA, "placement-api", "mariadb-server", "rabbitmq")
-    made = Scratch(PREFIX)
-    yield made
-    made.close()
-
-
-@pytest.fixture(scope="module")
-def network(scratch):
-    return scratch.network()
+# Builds the nova images, and placement-api, which nova-compute cannot start without.
+scratch, network = module_fixtures(PREFIX, *NOVA, "placement-api", "mariadb-server", "rabbitmq")
 
 
 @pytest.fixture(scope="module")

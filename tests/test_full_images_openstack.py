@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from conftest import docker
-from kolla_images import Database, Scratch, build, config_dir, kolla_run, ref, sh, wait_for
+from kolla_images import Database, config_dir, kolla_run, module_fixtures, ref, sh, wait_for
 
 PREFIX = "kimg2-"
 OPENSTACK = ["openstack-base", "keystone", "keystone-ssh", "keystone-fernet"]
@@ -21,18 +21,8 @@ KEYSTONE_DB_PASSWORD = "kimg2-keystone-db"
 ADMIN_PASSWORD = "kimg2-admin-pw"
 
 
-@pytest.fixture(scope="module")
-def scratch():
-    """Builds the OpenStack images (mariadb-server and kolla-toolbox come from up.sh's step)."""
-    build(*OPENSTACK, "mariadb-server", "kolla-toolbox")
-    made = Scratch(PREFIX)
-    yield made
-    made.close()
-
-
-@pytest.fixture(scope="module")
-def network(scratch):
-    return scratch.network()
+# Builds the OpenStack images (mariadb-server and kolla-toolbox come from up.sh's step).
+scratch, network = module_fixtures(PREFIX, *OPENSTACK, "mariadb-server", "kolla-toolbox")
 
 
 @pytest.fixture(scope="module")
