@@ -26,6 +26,9 @@ REF_22 = REF / "kolla-ansible-22.2.0" / "ansible"
 REF_13_LIBRARY = REF / "kolla-ansible-13.8.0" / "library-py3"
 NOOP = ROOT / "target" / "x86_64-unknown-linux-gnu" / "release" / "bench_noop"
 OURS = ROOT / "plugins" / "modules"
+# The repository bench/run.sh copied ROOT from: the images scenario hashes its
+# images/ against the engine's images, as `make images` would.
+SOURCE = Path(os.environ.get("KOLLA_RUST_BENCH_SOURCE", ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="kolla-rust-bench-"))
 IMAGE = "kolla-test/service:latest"
 BUSY_CMD = "sh -c 'trap \"exit 0\" TERM; while :; do sleep 1; done'"
@@ -596,6 +599,62 @@ def deploy_rerun(reps):
        f"reference `{changed.get('reference', ['?'])[-1].strip()}`."))
 
 
+def image_rows():
+    """Every image images/build.sh knows: its size, the part its own layers add
+    to its parent's, and its last build's cost as build.sh logged it."""
+    images = SOURCE / "images"
+    version = dict(l.split("=", 1) for l in (images / "VERSION").read_text().split() if "=" in l)
+    ref = lambda n: f"{version['namespace']}/{n}:{version['tag']}"  # noqa: E731
+    parent = {d.name: (d / "parent").read_text().strip() for d in sorted(images.iterdir())
+              if (d / "Dockerfile").is_file()}
+    last = {}
+    log = Path(os.environ.get("KOLLA_RUST_CACHE", "/var/cache/kolla-rust")) / "images" / "build-times.log"
+    if log.exists():
+        for line in log.read_text().splitlines():
+            when, name, seconds, load = line.split()
+            last[name] = (int(seconds), float(load), when)
+
+    def size(name):
+        out = subprocess.run(["docker", "image", "inspect", "-f", "{{.Size}}", ref(name)],
+                             capture_output=True, text=True)
+        return int(out.stdout) if out.returncode == 0 else None
+    rows = []
+    for name, up in parent.items():
+        total = size(name)
+        if total is None:
+            continue
+        below = size(up) if up != "root" else None
+        seconds, load, when = last.get(name, (None, None, None))
+        rows.append({"image": name, "on": up, "MiB": total / 2**20,
+                     "own layers (MiB)": (total - below) / 2**20 if below is not None else None,
+                     "last build (s)": seconds, "load then": load, "built": when})
+    return rows
+
+
+def images_scenario(reps):
+    """Sizes and build costs of the Kolla-contract images in the engine, and a
+    rebuild with nothing changed (each image's recipe hashed, found current)."""
+    built = [r["image"] for r in image_rows()]
+    if not built:
+        raise RuntimeError("no image of images/ is in the engine: run `make images` or tests/env/up.sh first")
+    cmd = ["bash", str(SOURCE / "images" / "build.sh"), *built]
+
+    def cached():
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0 or "building" in proc.stdout + proc.stderr:
+            raise RuntimeError(f"images/build.sh rebuilt or failed; not a cached run:\n{proc.stderr[-2000:]}")
+        return time.perf_counter() - t0
+    med, _ = alternate({"cached": cached}, reps)
+    RESULTS.append(("Images: every image, rebuilt with nothing changed", [
+        {"contender": f"images/build.sh of {len(built)} images", "whole run (s)": med["cached"]}],
+        f"{reps} repetitions, median: each image's inputs hashed and compared with its recipe label."))
+    RESULTS.append(("Images: sizes and last build", image_rows(),
+                    "Size as the engine reports it (shared layers counted in each image); own layers = the "
+                    "image minus its parent; last build = the seconds images/build.sh logged for it "
+                    "(its apt/pip steps included) and the load average then, `-` where no build was logged."))
+
+
 def sizes():
     rows = []
     for p in sorted(OURS.iterdir()):
@@ -647,12 +706,13 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--tasks", type=int, default=20)
     ap.add_argument("--only", action="append", help="floor, kolla_docker, kolla_container, facts, "
-                    "kolla_toolbox, merge_configs, merge_yaml, bslurp, sizes, ssh, ssh_bytes, deploy")
-    ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md",
+                    "kolla_toolbox, merge_configs, merge_yaml, bslurp, sizes, images, ssh, ssh_bytes, deploy")
+    # bench/run.sh runs a copy of the tree (see there) and names the repository's page here.
+    ap.add_argument("--out", type=Path, default=Path(os.environ.get("KOLLA_RUST_BENCH_OUT", ROOT / "BENCHMARKS.md")),
                     help="where the report goes (default BENCHMARKS.md; give another path for partial runs)")
     args = ap.parse_args()
     want = set(args.only or ["floor", "kolla_docker", "kolla_container", "facts", "kolla_toolbox",
-                             "merge_configs", "merge_yaml", "bslurp", "sizes", "deploy", "ssh", "ssh_bytes"])
+                             "merge_configs", "merge_yaml", "bslurp", "sizes", "images", "deploy", "ssh", "ssh_bytes"])
     debug_s, per_floor = floor(args.tasks, args.reps)
     if "kolla_docker" in want:
         log("kolla_docker")
@@ -677,6 +737,9 @@ def main():
         bslurp_scenarios(args.reps)
     if "sizes" in want:
         sizes()
+    if "images" in want:
+        log("images")
+        images_scenario(args.reps)
     if "deploy" in want:
         log("deploy")
         deploy_rerun(max(3, args.reps // 2))

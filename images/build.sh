@@ -112,6 +112,7 @@ build_one() {
     old_id=$(docker image inspect -f '{{.Id}}' "$ref" 2>/dev/null || true)
     if [ "$current" != "$recipe" ]; then
         say "building $ref"
+        local started=$SECONDS
         if ! docker build --network host "${proxy[@]}" --build-arg "PARENT=$parent_ref" --build-arg "DEBIAN=$debian_ref" \
                 --label "kolla_version=$kolla_version" --label "name=$name" \
                 --label "maintainer=kolla.rust images/build.sh" \
@@ -122,6 +123,9 @@ build_one() {
             die "building $ref failed (the end of docker build's output above)"
         fi
         rm -f "$ctx.log"
+        # What the build cost, with the load it ran under: bench/ reports the last of each image.
+        printf '%s %s %s %s\n' "$(date -u +%FT%TZ)" "$name" "$((SECONDS - started))" \
+            "$(cut -d' ' -f1 /proc/loadavg)" >>"$IMAGES_CACHE/build-times.log"
         # The image this one replaces, now untagged, would only take space;
         # one still in use (a container, a child image) stays.
         if [ -n "$old_id" ] && [ -z "$(docker image inspect -f '{{join .RepoTags ""}}' "$old_id" 2>/dev/null)" ]; then

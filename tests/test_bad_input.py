@@ -27,7 +27,8 @@ WRONG = {
     "int": ["ten", 1.5, "2.5", "0x1f", [1], {"a": 1}],
     "float": ["one point five", [1.0], {"a": 1}],
     "list": [{"a": 1}],
-    "dict": ["plain words", "{broken json", [1, 2], 3],
+    # A `{`-text must be JSON or a Python literal dict (check_type_dict): a set is neither.
+    "dict": ["plain words", "{broken json", "{'a': {1, 2}}", "{'a': 1} and more", [1, 2], 3],
 }
 
 CASES_RUN = []

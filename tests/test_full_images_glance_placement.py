@@ -304,17 +304,19 @@ def test_glance_upgrade_phases(glance, database):
 
 
 def test_glance_bootstrap_without_database_fails_clearly(tmp_path, network, logs):
-    """Bad input: the database refuses connections. The bootstrap gives up (kolla-ansible's conf alone
-    would retry for ever) with a non-zero status and says what to check."""
+    """Bad input: the database refuses connections. The bootstrap gives up after KOLLA_DB_WAIT_SECONDS
+    (kolla-ansible's conf alone would retry for ever) with a non-zero status, naming the database without
+    its password, before glance-manage runs."""
     unreachable = GLANCE_CONF.replace(f"@{DB_ALIAS}:3306/", "@127.0.0.1:3306/")
     cfg = config_dir(tmp_path, "glance-api", glance_files(unreachable))
     run = bootstrap("glance-nodb", "glance-api",
                     ["--network", network, "-v", f"{cfg}:/var/lib/kolla/config_files:ro",
-                     "-v", f"{logs}:/var/log/kolla/"])
+                     "-v", f"{logs}:/var/log/kolla/"], env=("KOLLA_DB_WAIT_SECONDS=3",))
     assert run.returncode == 1, run.stdout[-2000:] + run.stderr[-2000:]
-    assert "Can't connect to MySQL server on '127.0.0.1'" in run.stderr
-    assert "glance-api: 'glance-manage db_sync' failed (exit 1); when the database does not answer, " \
-           "check [database] connection in /etc/glance/glance-api.conf" in run.stderr
+    assert "kolla_db_reachable: the database mysql+pymysql://glance:***@127.0.0.1:3306/glance did not " \
+           "accept a connection within 3 s: (2003, \"Can't connect to MySQL server on '127.0.0.1'" in run.stderr
+    assert GLANCE_DB_PASSWORD not in run.stdout + run.stderr
+    assert "Running command" not in run.stdout
 
 
 # --- placement-api -------------------------------------------------------------------------
@@ -420,15 +422,15 @@ def test_placement_upgrade_and_online_migrations(placement, database):
 
 
 def test_placement_bootstrap_without_database_fails_clearly(tmp_path, network, logs):
-    """Bad input: the database refuses connections; the environment shortens the retries (the operator's
-    OS_PLACEMENT_DATABASE__* win over the image's bound). Non-zero, saying what to check."""
+    """Bad input: the database refuses connections; the bootstrap gives up after KOLLA_DB_WAIT_SECONDS,
+    non-zero, naming [placement_database]'s server without its password."""
     unreachable = PLACEMENT_CONF.replace(f"@{DB_ALIAS}:3306/", "@127.0.0.1:3306/")
     cfg = config_dir(tmp_path, "placement-api", placement_files(unreachable))
     run = bootstrap("placement-nodb", "placement-api",
                     ["--network", network, "-v", f"{cfg}:/var/lib/kolla/config_files:ro",
                      "-v", f"{logs}:/var/log/kolla/"],
-                    env=("OS_PLACEMENT_DATABASE__MAX_RETRIES=2", "OS_PLACEMENT_DATABASE__RETRY_INTERVAL=1"))
+                    env=("KOLLA_DB_WAIT_SECONDS=3",))
     assert run.returncode == 1, run.stdout[-2000:] + run.stderr[-2000:]
-    assert "Can't connect to MySQL server on '127.0.0.1'" in run.stdout + run.stderr
-    assert "placement-api: 'placement-manage db sync' failed (exit 1); when the database does not answer, " \
-           "check [placement_database] connection in /etc/placement/placement.conf" in run.stderr
+    assert "kolla_db_reachable: the database mysql+pymysql://placement:***@127.0.0.1:3306/placement did not " \
+           "accept a connection within 3 s: (2003, \"Can't connect to MySQL server on '127.0.0.1'" in run.stderr
+    assert PLACEMENT_DB_PASSWORD not in run.stdout + run.stderr

@@ -422,14 +422,15 @@ def test_bootstrap_without_its_database_fails_clearly(scratch, network, logs, tm
     unreachable = f"mysql+pymysql://nova:{NOVA_DB_PASSWORD}@{PREFIX}no-such-db/nova"
     cfg = config_dir(tmp, "nova-cell-bootstrap", {
         "config.json": config_json("false"), "nova.conf": nova_conf("nova-conductor", unreachable, rabbit.url)})
-    boot = one_shot(scratch, network, logs, "nova-conductor", cfg, env=["KOLLA_BOOTSTRAP=", "NOVA_DB_WAIT_SECONDS=3"],
+    boot = one_shot(scratch, network, logs, "nova-conductor", cfg, env=["KOLLA_BOOTSTRAP=", "KOLLA_DB_WAIT_SECONDS=3"],
                     timeout=300)
     # max_retries = -1 would have nova-manage retry forever: the check ends it, naming the server, not the password.
     assert boot.returncode == 1, boot.stdout[-2000:] + boot.stderr[-2000:]
-    assert f"[database] database {PREFIX}no-such-db:3306/nova is unreachable after 3 s as nova" in boot.stderr
+    assert f"kolla_db_reachable: the database mysql+pymysql://nova:***@{PREFIX}no-such-db/nova did not accept a " \
+           "connection within 3 s" in boot.stderr
     assert NOVA_DB_PASSWORD not in boot.stdout + boot.stderr
     assert "Running command" not in boot.stdout
     bad_wait = one_shot(scratch, network, logs, "nova-conductor", cfg,
-                        env=["KOLLA_BOOTSTRAP=", "NOVA_DB_WAIT_SECONDS=soon"])
+                        env=["KOLLA_BOOTSTRAP=", "KOLLA_DB_WAIT_SECONDS=soon"])
     assert bad_wait.returncode == 1
-    assert "NOVA_DB_WAIT_SECONDS must be a number of seconds, not 'soon'" in bad_wait.stderr
+    assert "kolla_db_reachable: KOLLA_DB_WAIT_SECONDS must be a whole number of seconds, not 'soon'" in bad_wait.stderr

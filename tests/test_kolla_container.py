@@ -64,6 +64,7 @@ def kc(tmp_path):
         return run.result
 
     call.name = lambda what="c": f"kc-{what}-{uuid.uuid4().hex[:6]}"
+    call.tmp_path = tmp_path
     yield call
     for engine, name in made:
         cli(engine, "rm", "-f", name, check=False)
@@ -298,6 +299,110 @@ def test_diff_mode_shows_environment_keys_never_values(engine, binary, action, k
     text = json.dumps(run.result) + run.stderr
     for secret in ("old-pw-kcd", "s3cret-kcd", "t0ken-kcd"):
         assert secret not in text, text
+
+
+# --- podman: containers made as 22.2's worker makes them --------------------
+
+# 22.2's podman worker (module_utils/kolla_podman_worker.py) turning a task's
+# options into podman-py's keywords, and podman-py creating the container
+# through libpod, as 22.2 does; then libpod's inspect (what podman-py and
+# kolla_container_facts read). 22.2's workers import python3-dbus for systemd,
+# which only the create path here does not use: an empty module stands in for it.
+REF_PODMAN_CREATE = """
+import importlib.util, json, sys, types
+ref, socket, name, params = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+sys.modules["dbus"] = types.ModuleType("dbus")
+for mod in ("kolla_systemd_worker", "kolla_container_worker", "kolla_podman_worker"):
+    spec = importlib.util.spec_from_file_location("ansible.module_utils." + mod, f"{ref}/module_utils/{mod}.py")
+    sys.modules["ansible.module_utils." + mod] = loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+from ansible.module_utils.kolla_podman_worker import PodmanWorker
+from podman import PodmanClient
+worker = object.__new__(PodmanWorker)  # its __init__ would also connect to systemd
+worker.params = dict(params, name=name)
+client = PodmanClient(base_url="http+unix://" + socket)
+if worker.params.get("image"):
+    container = client.containers.create(**worker.prepare_container_args())
+    container.start()
+print(json.dumps(client.containers.get(name).attrs))
+"""
+
+# Tasks whose containers must come out of podman identical from both: a
+# service with every field 22.2 sends, and a bare one (nothing but defaults).
+PODMAN_TASKS = {
+    "service": dict(
+        environment={"KPL_MODE": "base", "KPL_N": 5}, labels={"kpl": "yes"},
+        volumes=["/etc/hostname:/etc/kpl-hostname:ro", "VOL:/var/lib/kpl", "/tmp:/kpl-tmp", ""],
+        dimensions={"cpu_shares": 512, "mem_limit": "64m", "ulimits": {**LIMITS, "core": {"soft": 0, "hard": 0}}},
+        healthcheck={"test": ["CMD-SHELL", "true"], "interval": 30, "retries": 3, "timeout": 10,
+                     "start_period": 5},
+        cap_add=["NET_ADMIN"], pid_mode="host", ipc_mode="host", tty=True),
+    "bare": dict(environment={}, dimensions={"ulimits": LIMITS}),
+}
+
+
+def libpod_inspect(name, params=None):
+    """libpod's inspect of `name`, after 22.2's worker created and started it from `params`."""
+    import subprocess
+    from conftest import PYTHON, REF_22
+    proc = subprocess.run([str(PYTHON), "-c", REF_PODMAN_CREATE, str(REF_22), PODMAN_HOST.removeprefix("unix://"),
+                           name, json.dumps(params or {})], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+def created_as(info):
+    """What a container is, without what says when and as which object it was made."""
+    volatile = {"Id", "Created", "State", "ConmonPidFile", "PidFile", "OCIConfigPath", "ResolvConfPath",
+                "HostnamePath", "HostsPath", "StaticDir", "ExitCommand", "Namespace", "Dependencies", "LockNumber"}
+    out = json.loads(json.dumps({k: v for k, v in info.items() if k not in volatile}).replace(info["Id"], "ID"))
+    out["GraphDriver"] = out["GraphDriver"]["Name"]  # the layer's own id
+    out["Config"].get("Annotations", {}).pop("io.kubernetes.cri-o.Created", None)
+    # podman keeps the environment in a map and ulimits as sent (22.2 in the task's order, ours sorted).
+    out["Config"]["Env"] = sorted(out["Config"]["Env"])
+    out["HostConfig"]["Ulimits"] = sorted(out["HostConfig"].get("Ulimits") or [], key=json.dumps)
+    return out
+
+
+@pytest.mark.skipif(not PODMAN_HOST, reason="KOLLA_RUST_PODMAN_HOST is not in env.sh (tests/env/up.sh)")
+@pytest.mark.parametrize("task", PODMAN_TASKS)
+def test_podman_containers_are_the_ones_22_2_creates(task, kc):
+    # docs/reference-behaviour.md, kcp-umask: through libpod's create, as 22.2,
+    # so podman's own defaults (umask 0022) hold, not the compat API's 0000.
+    name = f"kpl-{task}-{uuid.uuid4().hex[:6]}"
+    args = {"name": name, "image": SERVICE, "command": IDLE, "graceful_timeout": 1,
+            **json.loads(json.dumps(PODMAN_TASKS[task]).replace("VOL", name + "-v"))}
+    try:
+        theirs = created_as(libpod_inspect(name, {**args, "container_engine": "podman"}))
+        cli("podman", "rm", "-f", name)
+        r = kc("podman", action="start_container", **args)
+        assert r["changed"] is True and not r.get("failed"), r
+        mine = created_as(libpod_inspect(name))
+        assert kc("podman", action="start_container", **args)["changed"] is False
+    finally:
+        cli("podman", "rm", "-f", name, check=False)
+        cli("podman", "volume", "rm", name + "-v", check=False)
+    assert mine["Config"]["Umask"] == theirs["Config"]["Umask"] == "0022", (mine["Config"], theirs["Config"])
+    assert mine == theirs, differing(mine, theirs)
+
+
+def differing(a, b, path=""):
+    """The paths where two inspects differ, with both values."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b)) for d in differing(a.get(k), b.get(k), f"{path}.{k}")]
+    return [] if a == b else [(path, a, b)]
+
+
+def test_a_service_without_the_libpod_api_fails_naming_it(kc):
+    # container_engine: podman against a Docker daemon: libpod's create is not there.
+    name = f"kpl-nolibpod-{uuid.uuid4().hex[:6]}"
+    args = svc(name, "podman", docker_host=DOCKER_HOST)
+    run = run_binary("kolla_container", {"container_engine": "podman", **args}, kc.tmp_path)
+    r = run.result
+    assert r["failed"] is True, r
+    assert "POST /v4.0.0/libpod/containers/create with HTTP 404" in r["msg"], r
+    assert "libpod API" in r["msg"] and DOCKER_HOST in r["msg"], r
+    assert docker_inspect(name) is None
 
 
 # --- no systemd: the engine supervises, and says so -----------------------

@@ -298,6 +298,29 @@ def test_args_that_crash_the_reference_fail_cleanly(ref_module, tmp_path):
             value if value == 5 else 1), mine
 
 
+def test_a_podman_container_ours_made_has_podman_s_umask(world, ref_module, tmp_path):
+    """docs/reference-behaviour.md, kcp-umask: kolla_container creates podman
+    containers through libpod, as 22.2 does, so both modules report podman's
+    default umask 0022 for it (podman 4.3's Docker-compatible create gave 0000)."""
+    name = f"{world[0]}-made"
+    made = subprocess.run(
+        [str(MODULES / "kolla_container"), str(_args_file(tmp_path, {
+            "action": "start_container", "container_engine": "podman", "docker_host": PODMAN_HOST,
+            "name": name, "image": SERVICE, "command": " ".join(IDLE[:2]) + f' "{IDLE[2]}"',
+            "graceful_timeout": 1, "environment": {},
+            "dimensions": {"ulimits": {"nofile": {"soft": 1024, "hard": 1024},
+                                       "nproc": {"soft": 4096, "hard": 4096}}}}))],
+        capture_output=True, text=True, timeout=120)
+    try:
+        assert not parse_single_json(made.stdout).get("failed"), made.stdout
+        args = {"container_engine": "podman", "action": "get_containers", "name": [name]}
+        [(mine, theirs)] = both(tmp_path, ref_module, [args])
+        assert mine["containers"][name]["Config"]["Umask"] == "0022", mine["containers"][name]["Config"]
+        assert mine["containers"] == theirs["containers"]
+    finally:
+        cli("podman", "rm", "-f", name, check=False)
+
+
 def test_unknown_engine_is_refused_not_taken_for_podman(world, ref_module, tmp_path):
     """Deviation: 22.2 drives podman for any container_engine but docker."""
     for engine, shown in (("lxc", "lxc"), (["docker"], "['docker']")):

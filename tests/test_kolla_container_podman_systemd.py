@@ -17,20 +17,19 @@ Deviations, each asserted both ways (docs/reference-behaviour.md, "kolla_contain
 on podman against 22.2's podman worker"): kcp-tmpfs (22.2 recreates a tmpfs
 container on every run), kcp-ipc-4.3 (22.2 flags every ipc_mode: host task),
 kcp-start-volume-result (22.2's start result carries a created volume's
-inspect), kcp-umask (a gap of ours: containers created through podman's
-Docker-compatible API get umask 0000). Values the two podman APIs merely order
+inspect). Values the two podman APIs merely order
 differently (bind flags, ulimits, environment entries) are compared sorted.
 """
 import base64
 import json
-import time
 import uuid
 
 import pytest
 
-from conftest import MODULES, REF_22, ROOT, VENV, _run, ansible_env, docker
+from conftest import MODULES, docker
 from test_kolla_container_systemd import (  # noqa: F401  (collections is a fixture)
-    Node, IMAGE, collections, normalise, play_text, shell_state)
+    Node, IMAGE, collections, normalise, shell_state)
+from test_kolla_container_systemd import play_scenario as systemd_play_scenario
 
 SERVICE_IMAGE = "kolla-test/service:latest"
 OTHER_IMAGE = "kolla-test/busybox:labeled"
@@ -175,53 +174,14 @@ def cleanup(node):
 
 
 # 22.2's podman worker pays podman-py's round trips on every task (a loaded
-# 2-core machine took 20-30 s a task), more than the docker file's 240 s.
+# 2-core machine took 20-30 s a task), more than the docker file's 240 s a play.
 PLAY_TIMEOUT = 1200
-
-
-def run_play(node, collections, tmp_path, steps, ours):
-    """test_kolla_container_systemd.run_play with PLAY_TIMEOUT; returns {task: result}."""
-    inventory = tmp_path / "inventory"
-    inventory.write_text(f"{node.name} ansible_connection=community.docker.docker "
-                         "ansible_python_interpreter=/usr/bin/python3\n")
-    play = tmp_path / "play.yml"
-    play.write_text(play_text(steps))
-    extra = dict(ANSIBLE_LIBRARY=str(MODULES if ours else REF_22 / "library"),
-                 ANSIBLE_COLLECTIONS_PATH=f"{collections}:{ROOT / 'target' / 'collections'}")
-    if not ours:
-        extra.update(ANSIBLE_MODULE_UTILS=str(REF_22 / "module_utils"), ANSIBLE_PIPELINING="1")
-    run = _run([str(VENV / "bin" / "ansible-playbook"), "-i", str(inventory), str(play)],
-               ansible_env(tmp_path, extra=extra), ROOT, PLAY_TIMEOUT)
-    assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    results = {r["task"]: dict(r["result"], status=r["status"]) for r in run.records}
-    missing = [s[0] for s in steps if s[0] not in results]
-    assert not missing, f"tasks without a result: {missing}\n{run.stdout[-3000:]}"
-    return results
-
-
-def recreate_seconds(node, since):
-    """Seconds from systemd stopping the old container to starting the new one in
-    the recreate (journal timestamps; the node shares the machine's clock)."""
-    out = node.exec("journalctl", "-u", UNIT, "-o", "json", "--no-pager").stdout
-    events = [(int(e["__REALTIME_TIMESTAMP"]) / 1e6, str(e.get("MESSAGE", "")))
-              for e in map(json.loads, out.splitlines())]
-    events = [(ts, msg) for ts, msg in events if ts >= since]
-    stopping = [ts for ts, msg in events if msg.startswith("Stopping ")]
-    assert stopping, f"the recreate did not stop {UNIT} through systemd: {events}"
-    started = [ts for ts, msg in events if msg.startswith("Started ") and ts > stopping[0]]
-    assert started, f"the recreate did not start {UNIT} through systemd: {events}"
-    return started[0] - stopping[0]
 
 
 def play_scenario(node, collections, tmp_path, ours):
     """(results, recreate seconds) of one implementation's run; the node is left clean."""
-    since = time.time()
-    try:
-        results = run_play(node, collections, tmp_path, scenario(), ours=ours)
-        seconds = recreate_seconds(node, since)
-    finally:
-        cleanup(node)
-    return results, seconds
+    return systemd_play_scenario(node, collections, tmp_path, ours, steps=scenario(), unit=UNIT,
+                                 clean=cleanup, timeout=PLAY_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
@@ -315,9 +275,9 @@ def test_ipc_mode_is_not_compared_on_podman_4_3(reference, ours):
     assert mine["changed"] is False and "comparison_failures" not in mine, mine
 
 
-# Inspect keys that say how the container was created rather than what it is:
-# ours creates through podman's Docker-compatible API, which records the API
-# service's command line and a TTY annotation, 22.2 through libpod's.
+# Inspect keys that say when and by which process the container was made
+# rather than what it is (both create through libpod's API; the annotations
+# carry a creation timestamp).
 CREATION_KEYS = {("Config", "CreateCommand"), ("Config", "Annotations"),
                  ("State", "Pid"), ("State", "ConmonPid")}
 
@@ -331,9 +291,9 @@ def test_facts_match_22_2(reference, ours, task):
             info = side["containers"][NAME]
             for section, key in CREATION_KEYS:
                 info[section].pop(key, None)
-            umasks.append(info["Config"].pop("Umask"))
-        # docs/reference-behaviour.md, kcp-umask: a known gap of ours, not a choice.
-        assert umasks == ["0022", "0000"], umasks
+            umasks.append(info["Config"]["Umask"])
+        # docs/reference-behaviour.md, kcp-umask: ours creates through libpod, as 22.2 does.
+        assert umasks == ["0022", "0022"], umasks
     assert mine == ref
 
 

@@ -128,7 +128,7 @@ def collections():
     return path
 
 
-def run_play(node, collections, tmp_path, steps, ours):
+def run_play(node, collections, tmp_path, steps, ours, timeout=240):
     """Runs the steps in the node with our module or 22.2's; returns {task: result}."""
     inventory = tmp_path / "inventory"
     inventory.write_text(f"{node.name} ansible_connection=community.docker.docker "
@@ -145,7 +145,7 @@ def run_play(node, collections, tmp_path, steps, ours):
         extra["ANSIBLE_PIPELINING"] = "1"
     env = ansible_env(tmp_path, extra=extra)
     run = _run([str(VENV / "bin" / "ansible-playbook"), "-i", str(inventory), str(play)],
-               env, ROOT, 240)
+               env, ROOT, timeout)
     assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
     # Ansible drops `failed` from a result it reports; the record's status keeps it.
     results = {r["task"]: dict(r["result"], status=r["status"]) for r in run.records}
@@ -186,27 +186,31 @@ def cleanup(node):
     node.exec("systemctl", "reset-failed", check=False)
 
 
-def recreate_seconds(node, since):
+def recreate_seconds(node, since, unit=UNIT):
     """Seconds from systemd stopping the old container to starting the new one in
-    the recreate, the first stop of a run that began at `since` (journal
-    timestamps; the node shares the machine's clock)."""
-    out = node.exec("journalctl", "-u", UNIT, "-o", "json", "--no-pager").stdout
+    the recreate, the first stop of `unit` in a run that began at `since`
+    (journal timestamps; the node shares the machine's clock)."""
+    out = node.exec("journalctl", "-u", unit, "-o", "json", "--no-pager").stdout
     events = [(int(e["__REALTIME_TIMESTAMP"]) / 1e6, str(e.get("MESSAGE", "")))
               for e in map(json.loads, out.splitlines())]
     events = [(ts, msg) for ts, msg in events if ts >= since]
     stopping = [ts for ts, msg in events if msg.startswith("Stopping ")]
-    assert stopping, f"the recreate did not stop {UNIT} through systemd: {events}"
+    assert stopping, f"the recreate did not stop {unit} through systemd: {events}"
     started = [ts for ts, msg in events if msg.startswith("Started ") and ts > stopping[0]]
-    assert started, f"the recreate did not start {UNIT} through systemd: {events}"
+    assert started, f"the recreate did not start {unit} through systemd: {events}"
     return started[0] - stopping[0]
 
 
-def play_scenario(node, collections, tmp_path, ours):
-    """(results, recreate seconds) of one implementation's run; the node is left clean."""
+def play_scenario(node, collections, tmp_path, ours, steps=None, unit=UNIT, clean=None, timeout=240):
+    """(results, recreate seconds) of one implementation's run of `steps` (this
+    file's scenario by default); the node is left clean by `clean` (this file's
+    cleanup by default), whatever happened."""
     since = time.time()
-    results = run_play(node, collections, tmp_path, scenario(), ours=ours)
-    seconds = recreate_seconds(node, since)
-    cleanup(node)
+    try:
+        results = run_play(node, collections, tmp_path, steps or scenario(), ours=ours, timeout=timeout)
+        seconds = recreate_seconds(node, since, unit)
+    finally:
+        (clean or cleanup)(node)
     return results, seconds
 
 

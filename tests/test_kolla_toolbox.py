@@ -209,6 +209,21 @@ def test_uri_against_a_local_endpoint(lab, playbook):
     assert_no_secret(run)
 
 
+def test_openstack_cloud_modules_reach_the_sdk(lab, playbook):
+    """openstack.cloud (every Keystone registration) gets past its openstacksdk check in the image
+    and fails only on the Keystone that is not there (images/kolla-toolbox/Dockerfile says why it
+    would not)."""
+    auth = {"auth_url": "http://127.0.0.1:9/v3", "username": "admin", "password": URI_PW,
+            "project_name": "admin", "user_domain_name": "Default", "project_domain_name": "Default"}
+    run = playbook(play(tb("catalog", "openstack.cloud.catalog_service",
+                           {"name": "ktb", "service_type": "ktb", "auth": auth})))
+    res = run.result("catalog")
+    assert status(run, "catalog") == "failed", res
+    assert "has no attribute" not in res["msg"] and "openstacksdk" not in res["msg"], res
+    assert "127.0.0.1:9" in res["msg"], res
+    assert_no_secret(run)
+
+
 def test_rabbitmq_user(lab, playbook):
     if docker("exec", TOOLBOX, "sh", "-c", "command -v rabbitmqctl", check=False).returncode != 0:
         pytest.skip(f"the toolbox image {lab} has no rabbitmqctl (community.rabbitmq's rabbitmq_user needs it)")

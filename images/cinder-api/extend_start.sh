@@ -5,12 +5,12 @@
 #  - KOLLA_BOOTSTRAP set (even empty): cinder-manage db sync;
 #  - KOLLA_OSM set (upgrade): cinder-manage db online_data_migrations.
 if [[ -n "${KOLLA_BOOTSTRAP+set}" ]]; then
-    wait_for_database
+    kolla_db_reachable /etc/cinder/cinder.conf
     cinder_manage db sync
     exit 0
 fi
 if [[ -n "${KOLLA_OSM+set}" ]]; then
-    wait_for_database
+    kolla_db_reachable /etc/cinder/cinder.conf
     cinder_manage db online_data_migrations
     exit 0
 fi

@@ -21,12 +21,6 @@ cinder_manage() {
     fi
 }
 
-# The bounded wait before cinder-manage (kolla-ansible's max_retries = -1 would
-# make an unreachable database hang the bootstrap): KOLLA_DB_WAIT_SECONDS, 60 by default.
-wait_for_database() {
-    kolla_db_reachable "${KOLLA_DB_WAIT_SECONDS:-60}" /etc/cinder/cinder.conf
-}
-
 if [[ -f /usr/local/bin/kolla_cinder_extend_start ]]; then
     # shellcheck source=/dev/null
     . /usr/local/bin/kolla_cinder_extend_start

@@ -10,23 +10,19 @@ GLANCE_LOG_DIR=/var/log/kolla/glance
 mkdir -p "$GLANCE_LOG_DIR"
 [[ "$(stat -c %a "$GLANCE_LOG_DIR")" == 755 ]] || chmod 0755 "$GLANCE_LOG_DIR"
 
-# kolla-ansible's glance-api.conf retries the database forever (max_retries =
-# -1): right for the API outliving a database restart, wrong for a one-shot
-# container kolla-ansible waits on. oslo.config takes OS_<GROUP>__<OPTION> from
-# the environment before the files, so these phases give up on a database that
-# does not answer after 10 tries 3 s apart, unless the environment says otherwise.
 glance_manage() {
     local status=0
-    OS_DATABASE__MAX_RETRIES=${OS_DATABASE__MAX_RETRIES:-10} \
-        OS_DATABASE__RETRY_INTERVAL=${OS_DATABASE__RETRY_INTERVAL:-3} \
-        glance-manage "$@" || status=$?
+    glance-manage "$@" || status=$?
     if (( status != 0 )); then
-        echo "glance-api: 'glance-manage $*' failed (exit $status); when the database does not answer, check" \
-             "[database] connection in /etc/glance/glance-api.conf and that the database is up" >&2
+        echo "glance-api: 'glance-manage $*' failed (exit $status)" >&2
     fi
     return "$status"
 }
 
+# Every phase first waits, bounded, for the database (openstack-base's kolla_db_reachable).
+if [[ -n "${KOLLA_BOOTSTRAP+set}${KOLLA_UPGRADE+set}" ]]; then
+    kolla_db_reachable /etc/glance/glance-api.conf
+fi
 if [[ -n "${KOLLA_BOOTSTRAP+set}" ]]; then
     glance_manage db_sync && glance_manage db_load_metadefs
     exit $?

@@ -6,7 +6,7 @@
 # domain heat_user_domain, its admin heat_domain_admin with role admin on it.
 # Each step keeps what exists, so a second bootstrap changes nothing.
 if [[ -n "${KOLLA_BOOTSTRAP+set}" ]]; then
-    wait_for_database /etc/heat/heat.conf
+    kolla_db_reachable /etc/heat/heat.conf
     heat-manage db_sync
     if [[ -n "${OS_AUTH_URL:-}" ]]; then
         : "${HEAT_DOMAIN_ADMIN_PASSWORD:?is needed with OS_AUTH_URL to create heat_domain_admin}"

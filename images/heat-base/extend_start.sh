@@ -11,12 +11,6 @@ if [[ -O "$HEAT_LOG_DIR" || "$(id -u)" == 0 ]] && [[ "$(stat -c %a "$HEAT_LOG_DI
     chmod 0755 "$HEAT_LOG_DIR"
 fi
 
-# The bounded wait before heat-manage (kolla-ansible's max_retries = -1 would
-# make an unreachable database hang the bootstrap): KOLLA_DB_WAIT_SECONDS, 60 by default.
-wait_for_database() {
-    kolla_db_reachable "${KOLLA_DB_WAIT_SECONDS:-60}" "$@"
-}
-
 if [[ -f /usr/local/bin/kolla_heat_extend_start ]]; then
     # shellcheck source=/dev/null
     . /usr/local/bin/kolla_heat_extend_start

@@ -23,6 +23,10 @@ keystone_manage() {
     fi
 }
 
+# Every phase first waits, bounded, for the database (openstack-base's kolla_db_reachable).
+if [[ -n "${KOLLA_UPGRADE+set}${KOLLA_FINISH_UPGRADE+set}${KOLLA_BOOTSTRAP+set}" ]]; then
+    kolla_db_reachable /etc/keystone/keystone.conf
+fi
 if [[ -n "${KOLLA_UPGRADE+set}" ]]; then
     keystone_manage db_sync --expand && keystone_manage db_sync --migrate
     exit $?

@@ -11,12 +11,6 @@ if [[ -O "$NEUTRON_LOG_DIR" || "$(id -u)" == 0 ]] && [[ "$(stat -c %a "$NEUTRON_
     chmod 0755 "$NEUTRON_LOG_DIR"
 fi
 
-# The bounded wait before a db-manage (kolla-ansible's max_retries = -1 would
-# make an unreachable database hang the bootstrap): KOLLA_DB_WAIT_SECONDS, 60 by default.
-wait_for_database() {
-    kolla_db_reachable "${KOLLA_DB_WAIT_SECONDS:-60}" "$@"
-}
-
 if [[ -f /usr/local/bin/kolla_neutron_extend_start ]]; then
     # shellcheck source=/dev/null
     . /usr/local/bin/kolla_neutron_extend_start

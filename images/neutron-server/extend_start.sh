@@ -17,7 +17,7 @@ neutron_db_manage() {
 }
 
 if [[ -n "${KOLLA_BOOTSTRAP+set}" ]]; then
-    wait_for_database "${NEUTRON_CONFIG_FILES[@]}"
+    kolla_db_reachable "${NEUTRON_CONFIG_FILES[@]}"
     neutron_db_manage upgrade heads
     for service in ${NEUTRON_BOOTSTRAP_SERVICES:-}; do
         neutron_db_manage --subproject "$service" upgrade head
@@ -34,7 +34,7 @@ if [[ -n "${KOLLA_UPGRADE+set}" ]]; then
         echo "KOLLA_UPGRADE needs NEUTRON_DB_EXPAND or NEUTRON_DB_CONTRACT set" >&2
         exit 1
     fi
-    wait_for_database "${NEUTRON_CONFIG_FILES[@]}"
+    kolla_db_reachable "${NEUTRON_CONFIG_FILES[@]}"
     for service in neutron ${NEUTRON_ROLLING_UPGRADE_SERVICES:-}; do
         neutron_db_manage --subproject "$service" upgrade "$phase"
     done

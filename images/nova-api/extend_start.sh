@@ -11,20 +11,20 @@
 # kolla-ansible's nova.conf for the API); the cells' own databases are their
 # conductors' to migrate.
 if [[ -n "${KOLLA_BOOTSTRAP+set}" ]]; then
-    nova_databases_reachable api_database database \
+    kolla_db_reachable --section api_database --section database /etc/nova/nova.conf \
         && as_nova nova-manage api_db sync \
         && as_nova nova-manage db sync --local_cell \
         && as_nova nova-manage db online_data_migrations
     exit $?
 fi
 if [[ -n "${KOLLA_UPGRADE+set}" ]]; then
-    nova_databases_reachable api_database database \
+    kolla_db_reachable --section api_database --section database /etc/nova/nova.conf \
         && as_nova nova-manage api_db sync \
         && as_nova nova-manage db sync --local_cell
     exit $?
 fi
 if [[ -n "${KOLLA_OSM+set}" ]]; then
-    nova_databases_reachable api_database database \
+    kolla_db_reachable --section api_database --section database /etc/nova/nova.conf \
         && as_nova nova-manage db online_data_migrations
     exit $?
 fi

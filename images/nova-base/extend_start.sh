@@ -19,13 +19,5 @@ as_nova() {
     fi
 }
 
-# kolla-ansible's nova.conf retries database connections forever
-# (max_retries = -1): a bootstrap pointed at an unreachable server would hang,
-# so each phase first checks the databases it migrates, within
-# NOVA_DB_WAIT_SECONDS (default 60), and fails saying which one is unreachable.
-nova_databases_reachable() {
-    as_nova kolla_nova_check_db "$@"
-}
-
 # shellcheck source=/dev/null
 . /usr/local/bin/kolla_nova_extend_start

@@ -6,18 +6,18 @@
 #    one): db sync --local_cell;
 #  - KOLLA_OSM set: online_data_migrations.
 if [[ -n "${KOLLA_BOOTSTRAP+set}" ]]; then
-    nova_databases_reachable database \
+    kolla_db_reachable /etc/nova/nova.conf \
         && as_nova nova-manage db sync --local_cell \
         && as_nova nova-manage db online_data_migrations
     exit $?
 fi
 if [[ -n "${KOLLA_UPGRADE+set}" ]]; then
-    nova_databases_reachable database \
+    kolla_db_reachable /etc/nova/nova.conf \
         && as_nova nova-manage db sync --local_cell
     exit $?
 fi
 if [[ -n "${KOLLA_OSM+set}" ]]; then
-    nova_databases_reachable database \
+    kolla_db_reachable /etc/nova/nova.conf \
         && as_nova nova-manage db online_data_migrations
     exit $?
 fi

@@ -15,23 +15,20 @@ if [[ "$(id -u)" == 0 ]]; then
 fi
 [[ "$(stat -c %a "$PLACEMENT_LOG_DIR")" == 755 ]] || chmod 0755 "$PLACEMENT_LOG_DIR"
 
-# kolla-ansible's placement.conf retries the database forever (max_retries =
-# -1): right for the API outliving a database restart, wrong for a one-shot
-# container kolla-ansible waits on. oslo.config takes OS_<GROUP>__<OPTION> from
-# the environment before the files, so these phases give up on a database that
-# does not answer after 10 tries 3 s apart, unless the environment says otherwise.
 placement_manage() {
     local status=0 as=()
     [[ "$(id -u)" != 0 ]] || as=(sudo -H -u placement)
-    "${as[@]}" env OS_PLACEMENT_DATABASE__MAX_RETRIES="${OS_PLACEMENT_DATABASE__MAX_RETRIES:-10}" \
-        OS_PLACEMENT_DATABASE__RETRY_INTERVAL="${OS_PLACEMENT_DATABASE__RETRY_INTERVAL:-3}" \
-        placement-manage "$@" || status=$?
+    "${as[@]}" placement-manage "$@" || status=$?
     if (( status != 0 )); then
-        echo "placement-api: 'placement-manage $*' failed (exit $status); when the database does not answer," \
-             "check [placement_database] connection in /etc/placement/placement.conf and that the database is up" >&2
+        echo "placement-api: 'placement-manage $*' failed (exit $status)" >&2
     fi
     return "$status"
 }
+
+# Every phase first waits, bounded, for the database (openstack-base's kolla_db_reachable).
+if [[ -n "${KOLLA_BOOTSTRAP+set}${KOLLA_UPGRADE+set}${KOLLA_OSM+set}" ]]; then
+    kolla_db_reachable --section placement_database /etc/placement/placement.conf
+fi
 
 if [[ -n "${KOLLA_BOOTSTRAP+set}" ]]; then
     placement_manage db sync && placement_manage db online_data_migrations

@@ -369,9 +369,13 @@ fn to_list(value: &Value) -> Result<Value, String> {
 fn to_dict(value: &Value) -> Result<Value, String> {
     match value {
         Value::Object(_) => Ok(value.clone()),
+        // JSON first, then Python's literal syntax, as check_type_dict tries them.
         Value::String(s) if s.starts_with('{') => match serde_json::from_str::<Value>(s) {
             Ok(v @ Value::Object(_)) => Ok(v),
-            _ => Err("unable to evaluate string as dictionary".into()),
+            _ => match crate::pyliteral::literal_eval(s) {
+                Ok(v @ Value::Object(_)) => Ok(v),
+                _ => Err("unable to evaluate string as dictionary".into()),
+            },
         },
         Value::String(s) if s.contains('=') => parse_key_value_text(s).map(Value::Object),
         Value::String(_) => Err("dictionary requested, could not parse JSON or key=value".into()),
@@ -624,6 +628,16 @@ mod tests {
         assert_eq!(
             Type::Dict.coerce(&json!(" {\"a\": 1}")).unwrap_err(),
             "dictionary requested, could not parse JSON or key=value"
+        );
+        assert_eq!(
+            Type::Dict
+                .coerce(&json!("{'a': 1, 'b': ['x', True, None]}"))
+                .unwrap(),
+            json!({"a": 1, "b": ["x", true, null]})
+        );
+        assert_eq!(
+            Type::Dict.coerce(&json!("{'a': {1, 2}}")).unwrap_err(),
+            "unable to evaluate string as dictionary"
         );
         assert_eq!(
             Type::Dict.coerce(&json!("{broken")).unwrap_err(),

@@ -16,12 +16,14 @@
 mod convert;
 mod module;
 mod nolog;
+mod pyliteral;
 mod response;
 mod spec;
 mod validate;
 
 pub use convert::{coerce_int, python_str, python_type_name, Type};
 pub use module::{execute, run, Module};
+pub use pyliteral::literal_eval;
 pub use response::{error_chain, Failure, Response};
 pub use spec::{ArgSpec, Param};
 pub use validate::{Validated, ValidationError};

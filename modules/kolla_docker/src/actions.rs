@@ -626,7 +626,7 @@ impl<'a> Worker<'a> {
                     }
                     Step::Create => {
                         self.create_container_volumes().await?;
-                        self.engine.create(name, &want.body).await?
+                        self.engine.create(name, want).await?
                     }
                     Step::Start => self.start_now().await?,
                     Step::Pause => self.engine.pause(name).await?,

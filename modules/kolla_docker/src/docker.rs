@@ -3,6 +3,8 @@
 //! the field table reads.
 
 use crate::error::{Context, KdError};
+use crate::fields::Want;
+use crate::libpod;
 use bollard::auth::DockerCredentials;
 use bollard::exec::{CreateExecOptions, StartExecResults};
 use bollard::models::{ContainerCreateBody, VolumeCreateRequest};
@@ -23,6 +25,24 @@ pub struct ExecResult {
     pub code: i64,
     /// Its output, stdout and stderr together.
     pub output: String,
+}
+
+/// The client with each request's path (and, given one, its body) replaced:
+/// bollard sends typed Docker API calls only, and its request modifier is its
+/// one way to another endpoint that keeps its transport, TLS and timeout (as
+/// `docker_client::Client::get_json` does for GETs).
+fn at(d: bollard::Docker, path: &'static str, body: Option<Vec<u8>>) -> bollard::Docker {
+    d.with_request_modifier(move |mut request| {
+        let mut parts = request.uri().clone().into_parts();
+        parts.path_and_query = Some(http::uri::PathAndQuery::from_static(path));
+        if let Ok(uri) = http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+        if let Some(body) = &body {
+            *request.body_mut() = bollard::body_full(body.clone().into());
+        }
+        request
+    })
 }
 
 fn to_json<T: serde::Serialize>(v: T) -> Value {
@@ -102,8 +122,17 @@ impl Engine {
         Ok(if v2 { "private" } else { "host" }.into())
     }
 
-    /// Creates the container from a create request.
-    pub async fn create(&self, name: &str, body: &ContainerCreateBody) -> Result<(), KdError> {
+    /// Creates the container `want` describes: through podman's own (libpod)
+    /// API when it carries podman's request, through the Docker API otherwise.
+    pub async fn create(&self, name: &str, want: &Want) -> Result<(), KdError> {
+        match &want.spec {
+            Some(spec) => self.create_libpod(name, spec).await,
+            None => self.create_docker(name, &want.body).await,
+        }
+    }
+
+    /// `POST /containers/create`.
+    async fn create_docker(&self, name: &str, body: &ContainerCreateBody) -> Result<(), KdError> {
         let opts = q::CreateContainerOptions {
             name: Some(name.to_string()),
             ..Default::default()
@@ -116,6 +145,48 @@ impl Engine {
             .await
             .ctx(|| format!("cannot create container {name}"))?;
         Ok(())
+    }
+
+    /// `POST /libpod/containers/create` with podman's SpecGenerator; a service
+    /// that turns out not to serve the libpod API is named as such.
+    async fn create_libpod(&self, name: &str, spec: &Value) -> Result<(), KdError> {
+        let body = serde_json::to_vec(spec).unwrap_or_default();
+        let r = self
+            .client
+            .call(|d| async move {
+                // The typed create sends and reads what libpod's does (a JSON
+                // body; `Id` and `Warnings` back) once path and body are podman's.
+                at(d, libpod::CREATE, Some(body))
+                    .create_container(None::<q::CreateContainerOptions>, Default::default())
+                    .await
+            })
+            .await;
+        let e = match r {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        // Only a refusal can mean a missing API; it costs a ping then, never before.
+        if let DaemonError::Api { status, message } = &e {
+            if !self.serves_libpod().await {
+                return Err(KdError::NoLibpod {
+                    name: name.to_string(),
+                    daemon: self.client.engine.daemon(),
+                    host: self.client.host.clone(),
+                    endpoint: libpod::CREATE,
+                    status: *status,
+                    message: message.clone(),
+                });
+            }
+        }
+        Err(e).ctx(|| format!("cannot create container {name} (POST {})", libpod::CREATE))
+    }
+
+    /// Whether the service answers libpod's ping.
+    async fn serves_libpod(&self) -> bool {
+        self.client
+            .call(|d| async move { at(d, libpod::PING, None).ping().await })
+            .await
+            .is_ok()
     }
 
     /// Starts the container.

@@ -57,6 +57,22 @@ pub enum KdError {
         /// The daemon's answer.
         source: DaemonError,
     },
+    /// The engine named podman does not serve podman's libpod API.
+    #[error("cannot create container {name}: {daemon} at {host} answered POST {endpoint} with HTTP {status} ({message}); under container_engine: podman containers are created through podman's libpod API (podman 4.0 or later), which it does not serve: is docker_host or CONTAINER_HOST a Docker daemon or an older podman?")]
+    NoLibpod {
+        /// The container.
+        name: String,
+        /// The engine as messages name it.
+        daemon: &'static str,
+        /// Its address.
+        host: String,
+        /// The endpoint asked.
+        endpoint: &'static str,
+        /// The HTTP status it answered with.
+        status: u16,
+        /// What it said.
+        message: String,
+    },
     /// The named container does not exist.
     #[error("No such container: {0}")]
     NoContainer(String),

@@ -1,9 +1,10 @@
 //! THE table of options. Each row is one option, once: its argument (type,
 //! default, choices, aliases, no_log, the module profiles that have it, whether
 //! `common_options` may supply it) and, for options that describe the
-//! container, where it goes in the typed create request, how it is read back
-//! from `docker inspect` and how the two compare. The argument spec
-//! (`args::spec`), the create request, `differences`, the diff and check mode
+//! container, where it goes in the typed create request, where it goes in
+//! podman's own create request (the libpod column, `Libpod`), how it is read
+//! back from `docker inspect` and how the two compare. The argument spec
+//! (`args::spec`), both create requests, `differences`, the diff and check mode
 //! all read this one table, and the sidecar documentation is tested against it.
 //!
 //! The model is community.docker's container options: simple one-to-one fields
@@ -15,6 +16,7 @@
 //! labels are known.
 
 use crate::error::ArgsError;
+use crate::libpod;
 use crate::parse::{self, Health};
 use crate::podman;
 use ansible_module::Type;
@@ -273,6 +275,22 @@ pub struct Custom {
     pub wanted: fn(&Want, &Ctx) -> Expect,
     /// The current value from inspect, shaped like the wanted one.
     pub current: fn(&Value, &Want, &Ctx) -> Value,
+    /// Where it goes in podman's SpecGenerator.
+    pub libpod: Libpod,
+}
+
+/// How a field goes into podman's SpecGenerator (`libpod`), the create request
+/// under `container_engine: podman`.
+#[derive(Clone, Copy)]
+pub enum Libpod {
+    /// Not part of the container (22.2's worker sends nothing for it either).
+    Skip,
+    /// The option's value under this key, left out when null or empty.
+    Key(&'static str),
+    /// `{"nsmode": value}` under this key when the option is a string.
+    Namespace(&'static str),
+    /// Its own function, reading the typed create request the row wrote.
+    Custom(fn(&Want, &mut Map<String, Value>) -> Result<(), ArgsError>),
 }
 
 /// How a field gets into the create request and back out of inspect.
@@ -303,6 +321,8 @@ pub struct Field {
     pub recreate: bool,
     /// Create and read-back.
     pub ops: Ops,
+    /// The libpod column: where it goes in podman's create request.
+    pub libpod: Libpod,
 }
 
 /// One row of the table.
@@ -326,7 +346,7 @@ impl Row {
     }
     /// A one-to-one field: the option's value goes to one slot of the create
     /// request and is read back from the same Docker key; lists compare as sets.
-    pub const fn field(name: &'static str, arg: Arg, ops: Ops) -> Row {
+    pub const fn field(name: &'static str, arg: Arg, ops: Ops, libpod: Libpod) -> Row {
         let kind = match ops {
             Ops::HostList(_) => Kind::Set,
             _ => Kind::Value,
@@ -338,6 +358,7 @@ impl Row {
                 kind,
                 recreate: true,
                 ops,
+                libpod,
             }),
         }
     }
@@ -349,6 +370,7 @@ impl Row {
         recreate: bool,
         ops: Custom,
     ) -> Row {
+        let libpod = ops.libpod;
         Row {
             name,
             arg,
@@ -356,6 +378,7 @@ impl Row {
                 kind,
                 recreate,
                 ops: Ops::Custom(ops),
+                libpod,
             }),
         }
     }
@@ -368,6 +391,9 @@ pub struct Want {
     pub params: Map<String, Value>,
     /// The create request, every field written by its row.
     pub body: ContainerCreateBody,
+    /// Under podman, podman's own create request (SpecGenerator), every field
+    /// written by its row's libpod column.
+    pub spec: Option<Value>,
 }
 
 impl Want {
@@ -398,10 +424,36 @@ impl Want {
                 Ops::Custom(c) => (c.create)(v, params, &mut body)?,
             }
         }
-        Ok(Want {
+        let mut want = Want {
             params: params.clone(),
             body,
-        })
+            spec: None,
+        };
+        if on_podman(params) {
+            want.spec = Some(want.libpod_spec()?);
+        }
+        Ok(want)
+    }
+
+    /// podman's create request for the container, from the typed one.
+    fn libpod_spec(&self) -> Result<Value, ArgsError> {
+        let mut spec = Map::new();
+        libpod::put(&mut spec, "name", self.param("name").clone());
+        for row in ROWS {
+            let Some(field) = &row.field else { continue };
+            let v = self.param(row.name);
+            match field.libpod {
+                Libpod::Skip => {}
+                Libpod::Key(key) => libpod::put(&mut spec, key, v.clone()),
+                Libpod::Namespace(key) => {
+                    if let Some(mode) = v.as_str() {
+                        spec.insert(key.into(), libpod::namespace(mode));
+                    }
+                }
+                Libpod::Custom(f) => f(self, &mut spec)?,
+            }
+        }
+        Ok(Value::Object(spec))
     }
 
     /// The HostConfig of the create request.
@@ -672,6 +724,10 @@ pub const ROWS: &[Row] = &[
                 (None, None) => Expect::Ignore,
             },
             current: |cur, _, _| cur["Config"]["Cmd"].clone(),
+            libpod: Libpod::Custom(|w, s| {
+                libpod::put(s, "command", json!(w.body.cmd));
+                Ok(())
+            }),
         },
     ),
     Row::custom(
@@ -690,6 +746,7 @@ pub const ROWS: &[Row] = &[
             },
             wanted: |_, _| Expect::Ignore,
             current: |_, _, _| Value::Null,
+            libpod: Libpod::Skip,
         },
     ),
     Row::custom(
@@ -733,6 +790,10 @@ pub const ROWS: &[Row] = &[
                         .unwrap_or_default(),
                 )
             },
+            libpod: Libpod::Custom(|w, s| {
+                libpod::put(s, "labels", json!(w.body.labels));
+                Ok(())
+            }),
         },
     ),
     Row::option("name", Arg::str()),
@@ -776,6 +837,11 @@ pub const ROWS: &[Row] = &[
                     .collect::<Map<_, _>>()
                     .into()
             },
+            libpod: Libpod::Custom(|w, s| {
+                let env = env_map(w.body.env.as_deref().unwrap_or_default());
+                libpod::put(s, "env", Value::Object(env));
+                Ok(())
+            }),
         },
     ),
     Row::custom(
@@ -801,6 +867,14 @@ pub const ROWS: &[Row] = &[
                 (None, None) => Expect::Ignore,
             },
             current: |cur, _, _| health_shape(&cur["Config"]["Healthcheck"]),
+            libpod: Libpod::Custom(|w, s| {
+                // podman reads the keys case-insensitively; nulls are left out.
+                if let Value::Object(h) = to_json(&w.body.healthcheck) {
+                    let set = h.into_iter().filter(|(_, v)| !v.is_null()).collect();
+                    libpod::put(s, "healthconfig", Value::Object(set));
+                }
+                Ok(())
+            }),
         },
     ),
     Row::custom(
@@ -824,6 +898,7 @@ pub const ROWS: &[Row] = &[
                 let name = parse::image_name(cur["Config"]["Image"].as_str().unwrap_or_default());
                 json!({"Id": cur["Image"], "Name": image_named(json!(name), c)})
             },
+            libpod: Libpod::Key("image"),
         },
     ),
     Row::custom(
@@ -846,6 +921,7 @@ pub const ROWS: &[Row] = &[
                 None => Expect::AnyOf(vec![json!("private"), json!("shareable"), json!("")]),
             },
             current: |cur, _, _| string_or_empty(&cur["HostConfig"]["IpcMode"]),
+            libpod: Libpod::Namespace("ipcns"),
         },
     ),
     Row::custom(
@@ -873,6 +949,10 @@ pub const ROWS: &[Row] = &[
             },
             wanted: |w, c| Expect::Strict(capabilities(&w.host().cap_add.unwrap_or_default(), c)),
             current: |cur, _, c| capabilities(&strings(&cur["HostConfig"]["CapAdd"]), c),
+            libpod: Libpod::Custom(|w, s| {
+                libpod::put(s, "cap_add", json!(w.host().cap_add));
+                Ok(())
+            }),
         },
     ),
     Row::custom(
@@ -904,6 +984,12 @@ pub const ROWS: &[Row] = &[
                     .collect();
                 json!(opts)
             },
+            libpod: Libpod::Custom(|w, s| {
+                for opt in w.host().security_opt.unwrap_or_default() {
+                    libpod::security_opt(s, &opt)?;
+                }
+                Ok(())
+            }),
         },
     ),
     Row::field(
@@ -918,6 +1004,7 @@ pub const ROWS: &[Row] = &[
             // podman reports its default as private.
             unset: &["", "private"],
         },
+        Libpod::Namespace("pidns"),
     ),
     Row::custom(
         "cgroupns_mode",
@@ -945,12 +1032,14 @@ pub const ROWS: &[Row] = &[
                 None | Some("") => json!("host"),
                 Some(m) => json!(m),
             },
+            libpod: Libpod::Namespace("cgroupns"),
         },
     ),
     Row::field(
         "privileged",
         Arg::flag(false),
         Ops::HostFlag(|h| &mut h.privileged),
+        Libpod::Key("privileged"),
     ),
     Row::custom(
         "graceful_timeout",
@@ -958,17 +1047,13 @@ pub const ROWS: &[Row] = &[
         Kind::Value,
         false,
         Custom {
-            // 22.2's podman worker makes it the container's own stop timeout;
-            // podman's Docker-compatible create would otherwise leave 0, so a
-            // plain `podman stop` would kill at once. Not compared, as in 22.2.
-            create: |v, params, b| {
-                if on_podman(params) {
-                    b.stop_timeout = v.as_i64();
-                }
-                Ok(())
-            },
+            // Docker containers are stopped with it; 22.2's podman worker also
+            // makes it the podman container's own stop timeout (a plain
+            // `podman stop` then waits as long). Not compared, as in 22.2.
+            create: |_, _, _| Ok(()),
             wanted: |_, _| Expect::Ignore,
             current: |_, _, _| Value::Null,
+            libpod: Libpod::Key("stop_timeout"),
         },
     ),
     Row::option("remove_on_exit", Arg::flag(true)),
@@ -1019,6 +1104,14 @@ pub const ROWS: &[Row] = &[
                     p["MaximumRetryCount"].as_i64().unwrap_or(0),
                 )
             },
+            libpod: Libpod::Custom(|w, s| {
+                // Only where the engine restarts the container (no systemd).
+                if let Some(p) = w.host().restart_policy {
+                    libpod::put(s, "restart_policy", to_json(p.name));
+                    libpod::put(s, "restart_tries", json!(p.maximum_retry_count));
+                }
+                Ok(())
+            }),
         },
     ),
     Row::option("restart_retries", Arg::int().common(Fallback::Int(10))),
@@ -1038,6 +1131,7 @@ pub const ROWS: &[Row] = &[
                 s => Expect::Strict(json!(s)),
             },
             current: |cur, _, _| cur["State"]["Status"].clone(),
+            libpod: Libpod::Skip,
         },
     ),
     Row::option("tls_verify", Arg::flag(false)),
@@ -1070,6 +1164,14 @@ pub const ROWS: &[Row] = &[
                 }
                 _ => json!({}),
             },
+            libpod: Libpod::Custom(|w, s| {
+                let tmpfs: BTreeMap<String, String> =
+                    w.host().tmpfs.unwrap_or_default().into_iter().collect();
+                for (path, options) in tmpfs {
+                    libpod::tmpfs(s, &path, &options);
+                }
+                Ok(())
+            }),
         },
     ),
     Row::custom(
@@ -1108,12 +1210,26 @@ pub const ROWS: &[Row] = &[
                     .unwrap_or_default();
                 volumes_shape(&strings(&cur["HostConfig"]["Binds"]), paths, c)
             },
+            libpod: Libpod::Custom(|w, s| {
+                let binds = w.host().binds.unwrap_or_default();
+                for b in &binds {
+                    libpod::bind(s, b);
+                }
+                let dests: Vec<&str> = binds.iter().filter_map(|b| bind_destination(b)).collect();
+                for path in w.body.volumes.iter().flatten() {
+                    if !dests.contains(&path.as_str()) {
+                        libpod::anonymous(s, path);
+                    }
+                }
+                Ok(())
+            }),
         },
     ),
     Row::field(
         "volumes_from",
         Arg::strs(),
         Ops::HostList(|h| &mut h.volumes_from),
+        Libpod::Key("volumes_from"),
     ),
     Row::custom(
         "dimensions",
@@ -1190,9 +1306,28 @@ pub const ROWS: &[Row] = &[
                 all.insert("ulimits".into(), json!(ulimits));
                 Value::Object(all)
             },
+            libpod: Libpod::Custom(|w, s| {
+                let hc = to_json(w.host());
+                for d in parse::DIMENSIONS {
+                    let v = &hc[d.docker_key()];
+                    if !v.is_null() {
+                        libpod::resource(s, d.spec, v.clone());
+                    }
+                }
+                for u in w.host().ulimits.unwrap_or_default() {
+                    let name = u.name.unwrap_or_default();
+                    libpod::rlimit(s, &name, u.soft.unwrap_or(0), u.hard.unwrap_or(0));
+                }
+                Ok(())
+            }),
         },
     ),
-    Row::field("tty", Arg::flag(false), Ops::Flag(|b| &mut b.tty)),
+    Row::field(
+        "tty",
+        Arg::flag(false),
+        Ops::Flag(|b| &mut b.tty),
+        Libpod::Key("terminal"),
+    ),
     Row::option(
         "client_timeout",
         Arg::int().common(Fallback::Int(docker_client::DEFAULT_TIMEOUT as i64)),
@@ -1214,6 +1349,10 @@ pub const ROWS: &[Row] = &[
             },
             wanted: |_, _| Expect::Strict(json!("host")),
             current: |cur, _, _| cur["HostConfig"]["NetworkMode"].clone(),
+            libpod: Libpod::Custom(|_, s| {
+                s.insert("netns".into(), libpod::namespace("host"));
+                Ok(())
+            }),
         },
     ),
 ];
@@ -1541,6 +1680,88 @@ mod tests {
         assert_eq!(of(Profile::KollaContainer), ["host", "", "private"]);
         let w = want(json!({"pid_mode": "private"}));
         assert_eq!(w.host().pid_mode.as_deref(), Some("private"));
+    }
+
+    #[test]
+    fn podman_gets_the_spec_22_2_s_worker_sends() {
+        // What 22.2's podman worker hands podman-py for this task and podman-py
+        // posts to libpod (read off their code with this task's arguments),
+        // but ulimits in table order and the healthcheck's keys as bollard
+        // spells them (podman reads them case-insensitively).
+        let w = want(json!({
+            "name": "kcp_svc", "image": "kolla-test/service:latest", "container_engine": "podman",
+            "environment": {"KCP_MODE": "base", "N": 5}, "labels": {"kcp": "base"},
+            "dimensions": {"cpu_shares": 512, "mem_limit": "64m",
+                           "ulimits": {"nofile": {"soft": 4096, "hard": 4096}, "core": {"soft": 0, "hard": 0}}},
+            "cap_add": ["NET_ADMIN"],
+            "volumes": ["/etc/hostname:/etc/kcp-hostname:ro", "kcp_data:/var/lib/kcp", "", "/run:/run:shared"],
+            "healthcheck": {"test": ["CMD-SHELL", "true"], "interval": 30, "retries": 3, "timeout": 10, "start_period": 5},
+            "command": "sh -c 'sleep 1'", "graceful_timeout": 10, "ipc_mode": "host", "cgroupns_mode": "private",
+        }));
+        let bind = |src: &str, dst: &str, opts: Value| json!({"destination": dst, "options": opts, "source": src, "type": "bind"});
+        assert_eq!(
+            w.spec.unwrap(),
+            json!({
+                "cap_add": ["NET_ADMIN", "AUDIT_WRITE"], "cgroupns": {"nsmode": "private"},
+                "command": ["sh", "-c", "sleep 1"],
+                "env": {"KCP_MODE": "base", "KOLLA_SERVICE_NAME": "kcp-svc", "N": "5"},
+                "healthconfig": {"Interval": 30_000_000_000i64, "Retries": 3, "StartPeriod": 5_000_000_000i64,
+                                 "Test": ["CMD-SHELL", "true"], "Timeout": 10_000_000_000i64},
+                "image": "kolla-test/service:latest", "ipcns": {"nsmode": "host"},
+                "labels": {"kcp": "base"},
+                "mounts": [bind("/etc/hostname", "/etc/kcp-hostname", json!(["rprivate", "ro"])),
+                           bind("/run", "/run", json!(["shared"]))],
+                "name": "kcp_svc", "netns": {"nsmode": "host"}, "privileged": false,
+                "r_limits": [{"hard": 0, "soft": 0, "type": "core"}, {"hard": 4096, "soft": 4096, "type": "nofile"}],
+                "resource_limits": {"cpu": {"shares": 512}, "memory": {"limit": 67108864}},
+                "stop_timeout": 10, "terminal": false,
+                "volumes": [{"Dest": "/var/lib/kcp", "Name": "kcp_data", "Options": ["rw"]}],
+            })
+        );
+    }
+
+    #[test]
+    fn podman_gets_what_22_2_drops_and_docker_no_spec() {
+        let w = want(json!({
+            "container_engine": "podman", "privileged": true, "cap_add": ["SYS_ADMIN"],
+            "tmpfs": ["/t:size=1m"], "volumes": ["/anon"], "security_opt": ["no-new-privileges"],
+            "dimensions": {"blkio_weight": 300}, "restart_policy": "on-failure", "restart_retries": 3,
+            "pid_mode": "host", "healthcheck": {"test": "NONE"},
+        }));
+        let spec = w.spec.unwrap();
+        // Privileged: no AUDIT_WRITE, as in 22.2.
+        assert_eq!(spec["cap_add"], json!(["SYS_ADMIN"]));
+        assert_eq!(spec["pidns"], json!({"nsmode": "host"}));
+        assert_eq!(spec["mounts"][0]["type"], "tmpfs");
+        assert_eq!(
+            spec["volumes"],
+            json!([{"Name": "", "Dest": "/anon", "Options": []}])
+        );
+        assert_eq!(spec["no_new_privileges"], true);
+        assert_eq!(spec["resource_limits"], json!({"blockIO": {"weight": 300}}));
+        assert_eq!(
+            (&spec["restart_policy"], &spec["restart_tries"]),
+            (&json!("on-failure"), &json!(3))
+        );
+        assert_eq!(spec["healthconfig"], json!({"Test": ["NONE"]}));
+        // Nothing the task leaves unset is sent.
+        for absent in [
+            "labels",
+            "command",
+            "ipcns",
+            "cgroupns",
+            "r_limits",
+            "volumes_from",
+        ] {
+            assert!(spec.get(absent).is_none(), "{absent}: {spec}");
+        }
+        assert!(want(json!({"container_engine": "docker"})).spec.is_none());
+        assert!(want(json!({})).spec.is_none());
+        let e = Want::new(&params(
+            json!({"container_engine": "podman", "security_opt": ["x=y"]}),
+        ))
+        .unwrap_err();
+        assert!(e.to_string().contains("x=y"), "{e}");
     }
 
     #[test]

@@ -208,6 +208,9 @@ pub struct Dimension {
     pub option: &'static str,
     /// Where it goes.
     pub slot: Slot,
+    /// Where podman's SpecGenerator holds it: `resource_limits.SECTION.KEY`
+    /// (podman-py's mapping of the same keyword).
+    pub spec: (&'static str, &'static str),
 }
 
 impl Dimension {
@@ -251,15 +254,15 @@ impl Dimension {
 /// The resource options kolla passes as `dimensions`.
 #[rustfmt::skip]
 pub const DIMENSIONS: &[Dimension] = &[
-    Dimension { option: "mem_limit", slot: Slot::Size(|h| &mut h.memory) },
-    Dimension { option: "mem_reservation", slot: Slot::Size(|h| &mut h.memory_reservation) },
-    Dimension { option: "memswap_limit", slot: Slot::Size(|h| &mut h.memory_swap) },
-    Dimension { option: "cpu_period", slot: Slot::Int(|h| &mut h.cpu_period) },
-    Dimension { option: "cpu_quota", slot: Slot::Int(|h| &mut h.cpu_quota) },
-    Dimension { option: "cpu_shares", slot: Slot::Int(|h| &mut h.cpu_shares) },
-    Dimension { option: "cpuset_cpus", slot: Slot::Text(|h| &mut h.cpuset_cpus) },
-    Dimension { option: "cpuset_mems", slot: Slot::Text(|h| &mut h.cpuset_mems) },
-    Dimension { option: "blkio_weight", slot: Slot::Weight(|h| &mut h.blkio_weight) },
+    Dimension { option: "mem_limit", slot: Slot::Size(|h| &mut h.memory), spec: ("memory", "limit") },
+    Dimension { option: "mem_reservation", slot: Slot::Size(|h| &mut h.memory_reservation), spec: ("memory", "reservation") },
+    Dimension { option: "memswap_limit", slot: Slot::Size(|h| &mut h.memory_swap), spec: ("memory", "swap") },
+    Dimension { option: "cpu_period", slot: Slot::Int(|h| &mut h.cpu_period), spec: ("cpu", "period") },
+    Dimension { option: "cpu_quota", slot: Slot::Int(|h| &mut h.cpu_quota), spec: ("cpu", "quota") },
+    Dimension { option: "cpu_shares", slot: Slot::Int(|h| &mut h.cpu_shares), spec: ("cpu", "shares") },
+    Dimension { option: "cpuset_cpus", slot: Slot::Text(|h| &mut h.cpuset_cpus), spec: ("cpu", "cpus") },
+    Dimension { option: "cpuset_mems", slot: Slot::Text(|h| &mut h.cpuset_mems), spec: ("cpu", "mems") },
+    Dimension { option: "blkio_weight", slot: Slot::Weight(|h| &mut h.blkio_weight), spec: ("blockIO", "weight") },
 ];
 
 /// Writes `dimensions` into `host`; unknown keys fail with their names.

@@ -182,6 +182,16 @@ class Node:
             raise NodeError(f"{engine} load of {image} in node {self.name} exited "
                             f"{load.returncode}: {load.stderr.decode(errors='replace').strip()}")
 
+    def load_archive(self, path: str, engine: str = "docker", timeout: float = 1800) -> None:
+        """Loads a `docker save` archive (one or several images, their shared layers
+        once) into the node's engine."""
+        with open(path, "rb") as archive:
+            load = subprocess.run(["docker", "exec", "-i", self.name, engine, "load"],
+                                  stdin=archive, capture_output=True, timeout=timeout, check=False)
+        if load.returncode != 0:
+            raise NodeError(f"{engine} load of {path} in node {self.name} exited "
+                            f"{load.returncode}: {load.stderr.decode(errors='replace').strip()}")
+
     def authorize_key(self, public_key: str) -> None:
         """Lets the holder of a key log in as root over SSH."""
         self.exec("sh", "-c", "cat >> /root/.ssh/authorized_keys && "
