@@ -119,14 +119,17 @@ bench: build
 # sourced env.sh set; tests/env/host.sh starts a dockerd when none answers).
 # KOLLA_RUST_PUSH_REGISTRY=host:port then pushes each one there (credentials:
 # KOLLA_RUST_PUSH_USER, KOLLA_RUST_PUSH_PASSWORD).
-DEPLOY_IMAGES ?= haproxy keepalived mariadb-server memcached rabbitmq
+DEPLOY_IMAGES ?= kolla-toolbox cron haproxy keepalived mariadb-server memcached rabbitmq keystone glance-api \
+	placement-api nova-api nova-conductor nova-scheduler nova-compute nova-novncproxy neutron-server heat-api \
+	heat-api-cfn heat-engine cinder-api cinder-scheduler horizon
 DEPLOY_DOCKER_HOST ?= unix:///var/run/docker.sock
 images:
 	DEPLOY_DOCKER_HOST=$(DEPLOY_DOCKER_HOST) bash tests/env/host.sh $(DEPLOY_IMAGES)
 
 # The all-in-one deployment on the embedded default (etc/kolla/globals.yml), on
 # this machine's own engine: its images (`make images`), generated passwords,
-# then `kolla-ansible prechecks` and `deploy`.
+# then `kolla-ansible prechecks`, `deploy` and `post-deploy` (admin-openrc.sh,
+# clouds.yaml), and how to use them.
 KOLLA_CONFIG_DIR ?= /etc/kolla
 deploy: build images
 	mkdir -p $(KOLLA_CONFIG_DIR)
@@ -134,6 +137,13 @@ deploy: build images
 	[ -f $(KOLLA_CONFIG_DIR)/passwords.yml ] || $(VENV)/bin/python bin/kolla-genpwd -p $(KOLLA_CONFIG_DIR)/passwords.yml
 	DOCKER_HOST=$(DEPLOY_DOCKER_HOST) PATH=$(VENV)/bin:$$PATH bin/kolla-ansible -i inventory/all-in-one --configdir $(KOLLA_CONFIG_DIR) prechecks
 	DOCKER_HOST=$(DEPLOY_DOCKER_HOST) PATH=$(VENV)/bin:$$PATH bin/kolla-ansible -i inventory/all-in-one --configdir $(KOLLA_CONFIG_DIR) deploy
+	DOCKER_HOST=$(DEPLOY_DOCKER_HOST) PATH=$(VENV)/bin:$$PATH bin/kolla-ansible -i inventory/all-in-one --configdir $(KOLLA_CONFIG_DIR) post-deploy
+	@echo
+	@echo "The cloud answers on 127.0.0.10: Keystone :5000, Horizon :80 (user admin, keystone_admin_password of passwords.yml)."
+	@echo "  . $(KOLLA_CONFIG_DIR)/admin-openrc.sh && openstack token issue"
+	@echo "  OS_CLIENT_CONFIG_FILE=$(KOLLA_CONFIG_DIR)/clouds.yaml OS_CLOUD=kolla-admin openstack endpoint list"
+	@echo "(python-openstackclient: Debian's python3-openstackclient, or: docker exec -e OS_CLOUD=kolla-admin kolla_toolbox openstack ...,"
+	@echo " after docker cp $(KOLLA_CONFIG_DIR)/clouds.yaml kolla_toolbox:/var/lib/ansible/.config/openstack/clouds.yaml)"
 
 clean:
 	cargo clean

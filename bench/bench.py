@@ -544,59 +544,112 @@ def ssh_copy(reps, debug_seconds, per_floor, n):
             Path(f"/tmp/kolla-rust-bench-{b.name}").unlink(missing_ok=True)
 
 
-def deploy_rerun(reps):
-    """A second, unchanged all-in-one site.yml deploy: ours vs the same roles with
-    kolla-ansible's plugins swapped in (kolla_docker and kolla_container_facts
-    from 15.6.0, merge_configs from 22.2.0; bslurp is not used on all-in-one)."""
+def reference_collection(base):
+    """A kolla.rust collection whose modules are kolla-ansible's Python plugins and whose roles and
+    playbooks are ours: site.yml's tasks, which call kolla.rust.* by full name, then run the
+    reference (ANSIBLE_LIBRARY cannot stand in for a collection's module). kolla_docker and
+    kolla_container_facts are 15.6.0's (what the roles' arguments are), kolla_toolbox 22.2.0's,
+    merge_configs 22.2.0's action plugin; bslurp is not used on all-in-one. ansible-core wants a
+    module of merge_configs' name to exist: our binary stands in as that name and is never run by
+    22.2.0's plugin, which merges in Python and hands the result to `copy`."""
+    top = base / "ref-collections"
+    coll = top / "ansible_collections" / "kolla" / "rust"
+    (coll / "plugins" / "modules").mkdir(parents=True)
+    (coll / "plugins" / "action").mkdir()
+    for name in ("galaxy.yml", "meta", "roles", "playbooks"):
+        (coll / name).symlink_to(ROOT / name)
+    for name in ("kolla_docker", "kolla_container_facts"):
+        (coll / "plugins" / "modules" / f"{name}.py").symlink_to(REF_15 / "library" / f"{name}.py")
+    (coll / "plugins" / "modules" / "kolla_toolbox.py").symlink_to(REF_22 / "library" / "kolla_toolbox.py")
+    (coll / "plugins" / "modules" / "merge_configs").symlink_to(OURS / "merge_configs")
+    (coll / "plugins" / "action" / "merge_configs.py").symlink_to(REF_22 / "action_plugins" / "merge_configs.py")
+    return top
+
+
+def by_module(path):
+    """The task_times callback's records: {module: (tasks, seconds)}, slowest first."""
+    out = {}
+    for r in json.loads(Path(path).read_text()):
+        name = r["action"].rsplit(".", 1)[-1]
+        n, secs = out.get(name, (0, 0.0))
+        out[name] = (n + 1, secs + r["seconds"])
+    return dict(sorted(out.items(), key=lambda kv: -kv[1][1]))
+
+
+def control_plane_deploy(reps):
+    """The embedded default's control plane (etc/kolla/globals.yml: Keystone, Glance, Placement,
+    Nova, Neutron, Heat, Cinder, Horizon on the infrastructure services) by site.yml: the first
+    deploy from nothing and the unchanged re-deploy, ours vs the same roles with kolla-ansible's
+    Python plugins (reference_collection), with each task's time by module (bench/callback_plugins)."""
     base = WORK / "deploy"
     base.mkdir()
     globals_ = base / "globals.yml"
+    # The test environment's registry holds 127.0.0.1:5000 where the bench runs: keystone listens beside it.
     globals_.write_text((ROOT / "etc" / "kolla" / "globals.yml").read_text()
                         + f"node_config_directory: {base / 'etc'}\nnode_custom_config: {base / 'config'}\n"
-                        + "docker_graceful_timeout: 20\n")
+                        + "docker_graceful_timeout: 20\nkeystone_internal_listen_port: 5005\n")
     passwords = base / "passwords.yml"
     subprocess.run([str(VENV / "bin" / "python"), str(ROOT / "bin" / "kolla-genpwd"), "-p", str(passwords)],
                    check=True, capture_output=True)
+    ref_collections = reference_collection(base)
+    runs = {}
 
-    def run(action, env):
+    def run(action, contender, label=None):
+        env = env_for()
+        env.update(ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "bench" / "callback_plugins"),
+                   ANSIBLE_CALLBACKS_ENABLED="task_times",
+                   KOLLA_RUST_TASK_TIMES=str(base / f"{label or action}-{contender}.json"))
+        if contender == "reference":
+            env["ANSIBLE_COLLECTIONS_PATH"] = str(ref_collections)
+            env["ANSIBLE_MODULE_UTILS"] = f"{REF_15 / 'module_utils'}:{REF_22 / 'module_utils'}"
+            env["PYTHONPATH"] = str(ROOT / "tests" / "env" / "refsite")
         cmd = [str(VENV / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventory" / "all-in-one"),
                str(ROOT / "site.yml"), "-e", f"@{globals_}", "-e", f"@{passwords}", "-e", f"kolla_action={action}"]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
         took = time.perf_counter() - t0
         if proc.returncode != 0:
-            raise RuntimeError(f"{action} failed:\n{proc.stdout[-3000:]}")
-        recap = [l for l in proc.stdout.splitlines() if " : ok=" in l]
-        return took, recap
-    # The reference library: 15.6.0's Docker modules. kolla-ansible's merge_configs is an
-    # action plugin only, but ansible-core 2.19 wants a module of the task's name to
-    # exist; our binary stands in as that name and is never run by 22.2.0's plugin,
-    # which templates, merges in Python and hands the result to `copy`.
-    ref_lib = base / "ref-library"
-    ref_lib.mkdir()
-    for p in (REF_15 / "library").glob("*.py"):
-        (ref_lib / p.name).symlink_to(p)
-    (ref_lib / "merge_configs").symlink_to(OURS / "merge_configs")
-    ours = env_for()
-    ref = env_for(library=ref_lib, module_utils=REF_15 / "module_utils",
-                  action_plugins=REF_22 / "action_plugins")
-    try:
-        run("destroy", ours)
-        run("deploy", ours)
-        changed = {}
+            raise RuntimeError(f"{action} ({contender}) failed:\n{proc.stdout[-4000:]}")
+        recap = [l for l in proc.stdout.splitlines() if " : ok=" in l][-1].split(" : ", 1)[1].split()
+        if label:
+            runs[(label, contender)] = {"seconds": took, "recap": dict(x.split("=") for x in recap),
+                                        "modules": by_module(base / f"{label}-{contender}.json")}
+        return took
 
-        def timed(name, env):
-            took, recap = run("deploy", env)
-            changed[name] = recap
-            return took
-        med, _ = alternate({"ours": lambda: timed("ours", ours), "reference": lambda: timed("reference", ref)}, reps)
+    run("destroy", "ours")
+    try:
+        for contender in ("ours", "reference"):
+            run("deploy", contender, "first")
+            for rep in range(reps):
+                run("deploy", contender, f"again{rep}")
+            run("destroy", contender)
     finally:
-        run("destroy", ours)
-    RESULTS.append(("All-in-one: second, unchanged `site.yml` deploy (haproxy, mariadb, memcached, rabbitmq)", [
-        {"contender": "ours", "whole run (s)": med["ours"], "speed-up vs reference": med["reference"] / med["ours"]},
-        {"contender": "same roles, kolla-ansible plugins", "whole run (s)": med["reference"], "speed-up vs reference": 1.0},
-    ], f"{reps} repetitions, alternating, medians. Recap of the last runs: ours `{changed.get('ours', ['?'])[-1].strip()}`; "
-       f"reference `{changed.get('reference', ['?'])[-1].strip()}`."))
+        run("destroy", "ours")
+    rows = []
+    for label, what in (("first", "first deploy"), ("again", "unchanged re-deploy")):
+        keys = [k for k in runs if k[0].startswith(label)]
+        med = {c: statistics.median(runs[k]["seconds"] for k in keys if k[1] == c) for c in ("ours", "reference")}
+        for c in ("ours", "reference"):
+            last = runs[[k for k in keys if k[1] == c][-1]]
+            rows.append({"run": what, "contender": "ours" if c == "ours" else "same roles, kolla-ansible plugins",
+                         "whole run (s)": med[c], "speed-up vs reference": med["reference"] / med[c],
+                         "tasks run": int(last["recap"]["ok"]), "skipped": int(last["recap"]["skipped"]),
+                         "changed": int(last["recap"]["changed"])})
+    RESULTS.append(("All-in-one control plane: `site.yml` deploy of the embedded default", rows,
+                    f"First deploy once per contender, from nothing (destroy before each); the unchanged re-deploy "
+                    f"{reps} times after it, median. Both contenders run the same roles and playbooks."))
+    for label, what in (("first", "first deploy"), ("again0", "unchanged re-deploy")):
+        mods = {c: runs[(label, c)]["modules"] for c in ("ours", "reference")}
+        names = list(dict.fromkeys(list(mods["ours"]) + list(mods["reference"])))
+        table = []
+        for name in names:
+            o, r = mods["ours"].get(name, (0, 0.0)), mods["reference"].get(name, (0, 0.0))
+            table.append({"module": name, "tasks": o[0], "ours (s)": o[1], "reference (s)": r[1],
+                          "ours per task (s)": o[1] / o[0] if o[0] else None,
+                          "reference per task (s)": r[1] / r[0] if r[0] else None})
+        RESULTS.append((f"Where the time goes: {what}, seconds by module (task_times callback)", table,
+                        "Each task's wall time from its start to its result, handlers included, summed by module; "
+                        "skipped tasks count with their (near-zero) time."))
 
 
 def image_rows():
@@ -742,7 +795,7 @@ def main():
         images_scenario(args.reps)
     if "deploy" in want:
         log("deploy")
-        deploy_rerun(max(3, args.reps // 2))
+        control_plane_deploy(max(1, args.reps // 3))
     if "ssh" in want:
         log("ssh")
         ssh_copy(args.reps, debug_s, per_floor, args.tasks)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT, VENV, ansible_env, docker
 
@@ -391,6 +392,16 @@ def test_real_post_deploy(tmp_path):
         assert values["OS_AUTH_URL"] == url and "OS_CLOUD" not in values
     assert "OS_INTERFACE=internal" in (configdir / "admin-openrc.sh").read_text()
     assert "OS_INTERFACE=public" in (configdir / "public-openrc.sh").read_text()
+    clouds_file = configdir / "clouds.yaml"
+    assert stat.S_IMODE(clouds_file.stat().st_mode) == 0o600
+    clouds = yaml.safe_load(clouds_file.read_text())["clouds"]
+    assert set(clouds) == {"kolla-admin", "kolla-admin-public"}
+    assert clouds["kolla-admin"]["interface"] == "internal" and clouds["kolla-admin-public"]["interface"] == "public"
+    for cloud in clouds.values():
+        assert cloud["auth"] == {"auth_url": "http://127.0.0.10:5000", "username": "admin", "password": password,
+                                 "project_name": "admin", "user_domain_name": "Default",
+                                 "project_domain_name": "Default"}
+        assert cloud["region_name"] == "RegionOne" and cloud["identity_api_version"] == 3
     rc, out, _ = real(tmp_path, configdir, "post-deploy")
     assert rc == 0 and recap(out)["changed"] == 0, out[-3000:]
 

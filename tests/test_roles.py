@@ -20,7 +20,7 @@ INI_FILES = {
     "keystone": ["keystone.conf"],
     "glance-api": ["glance-api.conf"],
     "placement-api": ["placement.conf"],
-    "nova-api": ["nova.conf"], "nova-scheduler": ["nova.conf"], "nova-conductor": ["nova.conf"],
+    "nova-api": ["nova.conf"], "nova-metadata": ["nova.conf"], "nova-scheduler": ["nova.conf"], "nova-conductor": ["nova.conf"],
     "nova-novncproxy": ["nova.conf"], "nova-compute": ["nova.conf"],
     "neutron-server": ["neutron.conf", "ml2_conf.ini"],
     "neutron-openvswitch-agent": ["neutron.conf", "openvswitch_agent.ini"],
@@ -31,13 +31,26 @@ INI_FILES = {
     "cinder-api": ["cinder.conf"], "cinder-scheduler": ["cinder.conf"], "cinder-volume": ["cinder.conf"],
 }
 OTHER_DIRS = ["haproxy", "keepalived", "mariadb", "memcached", "rabbitmq", "horizon", "nova-libvirt",
-              "openvswitch-db-server", "openvswitch-vswitchd"]
+              "openvswitch-db-server", "openvswitch-vswitchd", "kolla-toolbox", "cron"]
+# The APIs served by uWSGI: container directory -> (its ini, the port it listens on, its WSGI module, user)
+UWSGI = {
+    "keystone": ("keystone-uwsgi.ini", 5000, "keystone.wsgi.api:application", "keystone"),
+    "glance-api": ("glance-api-uwsgi.ini", 9292, "glance.wsgi.api:application", "glance"),
+    "placement-api": ("placement-api-uwsgi.ini", 8780, "placement.wsgi.api:application", "placement"),
+    "nova-api": ("nova-api-uwsgi.ini", 8774, "nova.wsgi.osapi_compute:application", "nova"),
+    "nova-metadata": ("nova-metadata-uwsgi.ini", 8775, "nova.wsgi.metadata:application", "nova"),
+    "neutron-server": ("neutron-server-uwsgi.ini", 9696, "neutron.wsgi.api:application", "neutron"),
+    "heat-api": ("heat-api-uwsgi.ini", 8004, "heat.wsgi.api:application", "heat"),
+    "heat-api-cfn": ("heat-api-cfn-uwsgi.ini", 8000, "heat.wsgi.cfn:application", "heat"),
+    "cinder-api": ("cinder-api-uwsgi.ini", 8776, "cinder.wsgi.api:application", "cinder"),
+}
 # (container, file, database, user, password key)
 DATABASES = [
     ("keystone", "keystone.conf", "database", "keystone", "keystone", "keystone_database_password"),
     ("glance-api", "glance-api.conf", "database", "glance", "glance", "glance_database_password"),
     ("placement-api", "placement.conf", "placement_database", "placement", "placement", "placement_database_password"),
-    ("nova-api", "nova.conf", "database", "nova", "nova", "nova_database_password"),
+    # The API's [database] is cell0, as in Kolla; the cell's conductor has the cell's.
+    ("nova-api", "nova.conf", "database", "nova_cell0", "nova", "nova_database_password"),
     ("nova-api", "nova.conf", "api_database", "nova_api", "nova_api", "nova_api_database_password"),
     ("nova-conductor", "nova.conf", "database", "nova", "nova", "nova_database_password"),
     ("neutron-server", "neutron.conf", "database", "neutron", "neutron", "neutron_database_password"),
@@ -74,6 +87,10 @@ class Config:
             f"node_config_directory: {self.etc}",
             f"node_custom_config: {self.custom}",
             "enable_cinder: true",
+            # The agents' configuration too (their images are not built here, so the default is none).
+            "neutron_plugin_agent: openvswitch",
+            "nova_compute_virt_driver: libvirt",
+            "enable_cinder_backend_lvm: true",
         ]) + "\n")
         self.passwords = base / "passwords.yml"
         subprocess.run([str(ROOT / "bin" / "kolla-genpwd"), "-p", str(self.passwords)], check=True,
@@ -149,6 +166,18 @@ def test_config_json_lists_files_that_exist(generated):
             assert (d / name).exists() or entry.get("optional"), f"{d.name}: {entry}"
 
 
+def test_uwsgi_configuration_of_the_apis(generated):
+    for container, (name, port, module, user) in UWSGI.items():
+        conf = ini(generated.etc / container / name)
+        assert conf.get("uwsgi", "http") == f"{API}:{port}", container
+        assert conf.get("uwsgi", "module") == module and conf.get("uwsgi", "uid") == user, container
+        command = json.loads((generated.etc / container / "config.json").read_text())["command"]
+        dest = {e["source"].rsplit("/", 1)[1]: e["dest"]
+                for e in json.loads((generated.etc / container / "config.json").read_text())["config_files"]}[name]
+        assert command == f"uwsgi {dest}", container
+    assert ini(generated.etc / "glance-api" / "glance-api-uwsgi.ini").get("uwsgi", "chunked-input-limit") == "67108864"
+
+
 def test_database_connections_use_the_vip_and_generated_passwords(generated):
     for container, f, section, db, user, key in DATABASES:
         conf = ini(generated.etc / container / f)
@@ -206,7 +235,7 @@ def test_haproxy_frontends_for_enabled_apis(generated):
                            ("heat_api", 8004), ("cinder_api", 8776), ("mariadb", 3306), ("horizon", 80)]:
         assert f"listen {frontend}\n" in text
         assert f"bind {VIP}:{port}\n" in text
-    assert f"server " in text and f"{API}:8774 check" in text
+    assert "server " in text and f"{API}:8774 check" in text
 
 
 def test_keystone_fernet_keys(generated):

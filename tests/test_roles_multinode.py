@@ -40,7 +40,10 @@ def multinode(tmp_path_factory):
     (custom / "nova" / "cmp1" / "nova.conf").write_text("[libvirt]\nvirt_type = qemu\n")
     globals_file = base / "globals.yml"
     globals_file.write_text(f"network_interface: lo\nkolla_internal_vip_address: 127.0.0.10\n"
-                            f"node_custom_config: {custom}\nenable_cinder: true\n")
+                            f"node_custom_config: {custom}\nenable_cinder: true\n"
+                            # The agents', libvirt's and cinder-volume's placement too (no images of them here).
+                            "neutron_plugin_agent: openvswitch\nnova_compute_virt_driver: libvirt\n"
+                            "enable_cinder_backend_lvm: true\n")
     passwords = base / "passwords.yml"
     subprocess.run([str(ROOT / "bin" / "kolla-genpwd"), "-p", str(passwords)], check=True, capture_output=True)
     cmd = [str(VENV / "bin" / "ansible-playbook"), "-i", str(inventory(base)), str(ROOT / "site.yml"),
