@@ -116,7 +116,13 @@ def test_post_deploy_writes_the_credentials(deployment):
     assert rc == 0, out[-4000:]
     for name in ("admin-openrc.sh", "public-openrc.sh", "clouds.yaml"):
         assert (deployment.base / name).stat().st_mode & 0o777 == 0o600, name
-    docker("cp", str(deployment.base / "clouds.yaml"), f"kolla_toolbox:{CLOUDS}")
+    install_clouds(deployment)
+
+
+def install_clouds(d):
+    """post-deploy's clouds.yaml into kolla_toolbox, where the client runs (again after the toolbox is
+    recreated, as an upgrade does)."""
+    docker("cp", str(d.base / "clouds.yaml"), f"kolla_toolbox:{CLOUDS}")
     docker("exec", "-u", "root", "kolla_toolbox", "chown", "ansible", CLOUDS)
 
 
@@ -405,6 +411,7 @@ def test_upgrade_to_a_new_release_keeps_the_data(deployment):
 
 
 def assert_data_kept(d):
+    install_clouds(d)
     images = {i["Name"]: i["Status"] for i in openstack(d, "image", "list", "-f", "json")}
     assert images.get("kolla-rust-test-image") == "active", images
     assert "kolla-rust-test-net" in {n["Name"] for n in openstack(d, "network", "list", "-f", "json")}
