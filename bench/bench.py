@@ -603,7 +603,11 @@ def control_plane_deploy(reps):
             env["ANSIBLE_COLLECTIONS_PATH"] = str(ref_collections)
             env["ANSIBLE_MODULE_UTILS"] = f"{REF_15 / 'module_utils'}:{REF_22 / 'module_utils'}"
             env["PYTHONPATH"] = str(ROOT / "tests" / "env" / "refsite")
-        cmd = [str(VENV / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventory" / "all-in-one"),
+        # The test engine's containers share its network namespace: the controller's waits (keystone's
+        # port, haproxy on the VIP) must look there too, as the tests do. nsenter, not `ip netns exec`,
+        # which remounts /sys (tests/env/up.sh).
+        cmd = ["nsenter", f"--net=/run/netns/{os.environ.get('KOLLA_RUST_NETNS', 'kolla-rust-test')}",
+               str(VENV / "bin" / "ansible-playbook"), "-i", str(ROOT / "inventory" / "all-in-one"),
                str(ROOT / "site.yml"), "-e", f"@{globals_}", "-e", f"@{passwords}", "-e", f"kolla_action={action}"]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
