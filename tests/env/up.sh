@@ -48,9 +48,9 @@ in_ns() { "${NSENTER[@]}" "$@"; }
 # Long-lived processes are started as plain commands (so $! is their pid: nsenter
 # and setsid exec) without the lock's descriptor (or they would hold it forever).
 
-# podman: the test podman (below); shellcheck: tests/test_images.py lints the
-# image scripts. `make deploy` needs neither.
-ensure_packages podman shellcheck
+# podman and runc: the test podman (below); shellcheck: tests/test_images.py
+# lints the image scripts. `make deploy` needs none of them.
+ensure_packages podman runc shellcheck
 ensure_venv
 
 # --- Reference plugins (kolla-ansible from PyPI) ---------------------------
@@ -144,12 +144,17 @@ mkdir -p "$PODMAN_DIR/networks" "$PODMAN_RUN"
 # podman raises RLIMIT_NOFILE and sets net.ipv4.ping_group_range for every
 # container by default; neither is allowed on these machines (see
 # tests/env/nodes/rootfs/etc/containers/containers.conf). No systemd runs
-# here, so cgroups are managed directly and events go to a file.
+# here, so cgroups are managed directly and events go to a file. These
+# machines mount cgroups in hybrid mode, and which controllers are left on the
+# v2 hierarchy varies from machine to machine (hugetlb, say); crun refuses every
+# container then ("cgroups in hybrid mode not supported"), runc (the runtime
+# dockerd uses here, a dependency of docker.io) runs them.
 podman_conf=$(cat <<CONF
 [containers]
 default_ulimits = []
 default_sysctls = []
 [engine]
+runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$PODMAN_RUN/events.log"
