@@ -142,8 +142,9 @@ deploy: build images
 	@echo "The cloud answers on 127.0.0.10: Keystone :5000, Horizon :80 (user admin, keystone_admin_password of passwords.yml)."
 	@echo "  . $(KOLLA_CONFIG_DIR)/admin-openrc.sh && openstack token issue"
 	@echo "  OS_CLIENT_CONFIG_FILE=$(KOLLA_CONFIG_DIR)/clouds.yaml OS_CLOUD=kolla-admin openstack endpoint list"
-	@echo "(python-openstackclient: Debian's python3-openstackclient, or: docker exec -e OS_CLOUD=kolla-admin kolla_toolbox openstack ...,"
-	@echo " after docker cp $(KOLLA_CONFIG_DIR)/clouds.yaml kolla_toolbox:/var/lib/ansible/.config/openstack/clouds.yaml)"
+	@echo "(python-openstackclient: Debian's python3-openstackclient, or the one in kolla_toolbox, given clouds.yaml once:"
+	@echo "  docker exec -i kolla_toolbox sh -c 'cat > ~/.config/openstack/clouds.yaml' < $(KOLLA_CONFIG_DIR)/clouds.yaml"
+	@echo "  docker exec -e OS_CLOUD=kolla-admin kolla_toolbox openstack token issue)"
 
 clean:
 	cargo clean
