@@ -549,7 +549,8 @@ def reference_collection(base):
     playbooks are ours: site.yml's tasks, which call kolla.rust.* by full name, then run the
     reference (ANSIBLE_LIBRARY cannot stand in for a collection's module). kolla_docker and
     kolla_container_facts are 15.6.0's (what the roles' arguments are), kolla_toolbox 22.2.0's,
-    merge_configs 22.2.0's action plugin; bslurp is not used on all-in-one. ansible-core wants a
+    merge_configs 22.2.0's action plugin, bslurp 13.8.0's (its last release; keystone's fernet keys
+    go through it on all-in-one too). ansible-core wants a
     module of merge_configs' name to exist: our binary stands in as that name and is never run by
     22.2.0's plugin, which merges in Python and hands the result to `copy`."""
     top = base / "ref-collections"
@@ -561,6 +562,7 @@ def reference_collection(base):
     for name in ("kolla_docker", "kolla_container_facts"):
         (coll / "plugins" / "modules" / f"{name}.py").symlink_to(REF_15 / "library" / f"{name}.py")
     (coll / "plugins" / "modules" / "kolla_toolbox.py").symlink_to(REF_22 / "library" / "kolla_toolbox.py")
+    (coll / "plugins" / "modules" / "bslurp.py").symlink_to(REF_13_LIBRARY / "bslurp.py")
     (coll / "plugins" / "modules" / "merge_configs").symlink_to(OURS / "merge_configs")
     (coll / "plugins" / "action" / "merge_configs.py").symlink_to(REF_22 / "action_plugins" / "merge_configs.py")
     return top
@@ -613,7 +615,7 @@ def control_plane_deploy(reps):
         proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
         took = time.perf_counter() - t0
         if proc.returncode != 0:
-            raise RuntimeError(f"{action} ({contender}) failed:\n{proc.stdout[-4000:]}")
+            raise RuntimeError(f"{action} ({contender}) failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-3000:]}")
         recap = [l for l in proc.stdout.splitlines() if " : ok=" in l][-1].split(" : ", 1)[1].split()
         if label:
             runs[(label, contender)] = {"seconds": took, "recap": dict(x.split("=") for x in recap),
@@ -622,7 +624,8 @@ def control_plane_deploy(reps):
 
     run("destroy", "ours")
     try:
-        for contender in ("ours", "reference"):
+        # The reference first: a failure of kolla-ansible's plugins on these roles shows early.
+        for contender in ("reference", "ours"):
             run("deploy", contender, "first")
             for rep in range(reps):
                 run("deploy", contender, f"again{rep}")
