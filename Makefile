@@ -143,7 +143,7 @@ deploy: build images
 	@echo "  . $(KOLLA_CONFIG_DIR)/admin-openrc.sh && openstack token issue"
 	@echo "  OS_CLIENT_CONFIG_FILE=$(KOLLA_CONFIG_DIR)/clouds.yaml OS_CLOUD=kolla-admin openstack endpoint list"
 	@echo "(python-openstackclient: Debian's python3-openstackclient, or the one in kolla_toolbox, given clouds.yaml once:"
-	@echo "  docker exec -i kolla_toolbox sh -c 'cat > ~/.config/openstack/clouds.yaml' < $(KOLLA_CONFIG_DIR)/clouds.yaml"
+	@echo "  docker exec -i kolla_toolbox sh -c 'umask 077; cat > ~/.config/openstack/clouds.yaml' < $(KOLLA_CONFIG_DIR)/clouds.yaml"
 	@echo "  docker exec -e OS_CLOUD=kolla-admin kolla_toolbox openstack token issue)"
 
 clean:
