@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from conftest import CACHE, docker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "env" / "nodes"))
@@ -113,6 +115,27 @@ def start_node(name, network, archive: Path, vip):
     return node
 
 
+def services_dict(role, var, unprivileged=(), disabled=()):
+    """kolla-ansible's own `var` dict from role's defaults (read from the installed tree, so it is
+    the release's, not a copy of ours) with the named services unprivileged or disabled: the one
+    way an operator changes a single field of a service without editing the role."""
+    services = yaml.safe_load((KA_TREE / "roles" / role / "defaults" / "main.yml").read_text())[var]
+    for name in (*unprivileged, *disabled):
+        assert name in services, f"{role}'s {var} has no {name}: {sorted(services)}"
+    for name in unprivileged:
+        services[name]["privileged"] = False
+    for name in disabled:
+        services[name]["enabled"] = False
+    return {var: services}
+
+
+def globals_yaml(text, *dicts):
+    """globals.yml: text, then each {var: dict} of services_dict as YAML (Jinja left for Ansible)."""
+    for d in dicts:
+        text += yaml.safe_dump(d, default_flow_style=False, sort_keys=False, width=1000)
+    return text
+
+
 def genpwd(path: Path):
     """kolla-ansible's example passwords.yml filled by its kolla-genpwd."""
     shutil.copy(KA_SHARE / "etc_examples" / "kolla" / "passwords.yml", path)
@@ -125,7 +148,8 @@ class Deployment:
     """One kolla-ansible configuration directory and inventory for one node; `run` is the
     kolla-ansible CLI, through the overlay's playbooks when `overlay` is given."""
 
-    def __init__(self, base: Path, node: Node, vip, globals_text, passwords: Path, overlay: Path = None):
+    def __init__(self, base: Path, node: Node, vip, globals_text, passwords: Path, overlay: Path = None,
+                 custom=None):
         self.base, self.node, self.vip, self.overlay = base, node, vip, overlay
         self.label = "ours" if overlay else "stock"
         self.etc = base / "etc"
@@ -136,12 +160,20 @@ class Deployment:
         shutil.copy(passwords, self.etc / "passwords.yml")
         os.chmod(self.etc / "passwords.yml", 0o600)
         (self.etc / "globals.yml").write_text(globals_text)
+        for rel, text in (custom or {}).items():
+            self.write_custom(rel, text)
         host = (f"{node.name} ansible_connection=community.docker.docker ansible_become=false "
                 "ansible_python_interpreter=/usr/bin/python3")
         inventory = [host if line.startswith("localhost") else line
                      for line in (KA_TREE / "inventory" / "all-in-one").read_text().splitlines()]
         self.inventory = base / "inventory"
         self.inventory.write_text("\n".join(inventory) + "\n")
+
+    def write_custom(self, rel, text):
+        """An operator's override under the configuration directory's config/ (node_custom_config)."""
+        path = self.etc / "config" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
 
     def run(self, *command, playbook="site.yml", check=True):
         """`kolla-ansible COMMAND` (with the overlay's copy of playbook for ours); a Run."""
