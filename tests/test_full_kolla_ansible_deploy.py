@@ -63,6 +63,7 @@ import difflib
 import hashlib
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -178,6 +179,12 @@ def unified(want, got, label):
 def nodes(tmp_path_factory):
     assert (KA_VENV / ".kolla-rust-ready").is_file(), f"no kolla-ansible venv at {KA_VENV}: run tests/env/up.sh"
     build(*IMAGES)
+    # A node's dockerd starts in a network namespace that takes this machine's forwarding
+    # setting; with it off the node's engine dies under the image load (seen on a fresh machine,
+    # where no host dockerd had turned it on). What a host engine sets, set here.
+    forward = Path("/proc/sys/net/ipv4/ip_forward")
+    if forward.read_text().strip() != "1":
+        forward.write_text("1\n")
     network = PREFIX + "net"
     for side in SIDES:
         Node(PREFIX + side).remove()
