@@ -220,7 +220,7 @@ def deployed(nodes, tmp_path_factory):
         deployments[side] = Deployment(tmp_path_factory.mktemp(side), node, vip, text, passwords,
                                        overlay if side == "ours" else None,
                                        custom={"nova/nova-compute.conf": NOVA_COMPUTE_CONF})
-    side_by_side(*(lambda d=d: d.run("prechecks", playbook="site.yml") for d in deployments.values()))
+    side_by_side(*(lambda d=d: d.run("prechecks") for d in deployments.values()))
     first = dict(zip(SIDES, side_by_side(*(lambda d=d: d.run("deploy") for d in deployments.values()))))
     print("first deploy, side by side: " + ", ".join(f"{s} {first[s].seconds:.0f} s" for s in SIDES))
     health = dict(zip(SIDES, side_by_side(*(lambda d=d: wait_healthy(d.node) for d in deployments.values()))))
